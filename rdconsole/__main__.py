@@ -1,0 +1,5 @@
+"""Allow ``python -m rdconsole``."""
+
+from rdconsole.cli import main
+
+raise SystemExit(main())

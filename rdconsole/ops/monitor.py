@@ -1,0 +1,38 @@
+"""Collectors and drills as the console and the CLI see them.
+
+The console (``rdconsole.ui``) and ``rdconsole status`` depend only on these protocols, so tests
+can drive the console with scripted snapshots while integration tests use the real collectors.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from rdconsole.core.model import HostSnapshot
+
+
+class Collector(Protocol):
+    """Reads one host. ``collect`` never raises for host problems: they land in the snapshot."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def collect(self) -> HostSnapshot: ...
+
+    async def close(self) -> None: ...
+
+
+class Drills(Protocol):
+    """Actions on the lab that ``rdconsole demo`` offers so newcomers can watch the console react."""
+
+    async def stop_master(self) -> None: ...
+
+    async def kill_master(self) -> None: ...
+
+    async def break_sql_thread(self) -> None: ...
+
+    async def stop_io_thread(self) -> None: ...
+
+    async def restore(self) -> None:
+        """Bring everything back to healthy: master running, replication threads running."""
+        ...
