@@ -28,8 +28,14 @@ USER_PATH = Path("~/.config/rdconsole/rdconsole.toml")
 SYSTEM_PATH = Path("/etc/rdconsole/rdconsole.toml")
 DEFAULT_RD_CONF = {Role.MASTER: "/etc/rd.conf.master", Role.STANDBY: "/etc/rd.conf.standby"}
 
-_CONSOLE_KEYS = {"poll_interval", "state_dir", "connect_timeout", "query_timeout",
-                 "lag_warning", "lag_critical"}
+_CONSOLE_KEYS = {
+    "poll_interval",
+    "state_dir",
+    "connect_timeout",
+    "query_timeout",
+    "lag_warning",
+    "lag_critical",
+}
 _HOST_KEYS = {"name", "host", "local", "mysql"}
 _MYSQL_KEYS = {"host", "port", "socket", "user", "password", "password_file"}
 # Sections that later features read; accepted here without complaint.
@@ -127,8 +133,14 @@ class _Reader:
                 )
 
     def number(
-        self, table: Mapping[str, Any], key: str, section: str, default: float, dotted: str,
-        occurrence: int = 0, minimum: float = 0.0,
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        section: str,
+        default: float,
+        dotted: str,
+        occurrence: int = 0,
+        minimum: float = 0.0,
     ) -> float:
         if key not in table:
             self.provenance[dotted] = "default"
@@ -136,7 +148,9 @@ class _Reader:
         value = table[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= minimum:
             raise self.fail(
-                section, key, f"{key} must be a number greater than {minimum:g}, got {value!r}",
+                section,
+                key,
+                f"{key} must be a number greater than {minimum:g}, got {value!r}",
                 occurrence,
             )
         self.note(dotted, section, key, occurrence)
@@ -172,9 +186,7 @@ def load_settings(path: Path, environ: Mapping[str, str] = os.environ) -> Settin
             path, int(match.group(1)) if match else None, f"not valid TOML: {error}"
         ) from None
     reader = _Reader(path=path, text=text, provenance={}, warnings=[])
-    reader.check_keys(
-        document, {"console", "master", "standby"} | _LATER_TOP_KEYS, "(top level)"
-    )
+    reader.check_keys(document, {"console", "master", "standby"} | _LATER_TOP_KEYS, "(top level)")
     console = _console(reader, reader.table(document, "console", "console"))
     master_table = document.get("master")
     if not isinstance(master_table, dict):
@@ -192,10 +204,24 @@ def load_settings(path: Path, environ: Mapping[str, str] = os.environ) -> Settin
     names = [h.name for h in (master, *standbys)]
     if len(set(names)) != len(names):
         raise ConfigError(path, None, f"host names must be unique, got {names}")
-    local_standby = next((s for s in standbys if s.local), None)
-    master = _fill_login(reader, master, standby_tables, local_standby is not None, environ)
+    # rd.conf.master and rd.conf.standby live on the standby host: use them when we run there.
+    runs_on_standby = any(s.local for s in standbys)
+    master = _fill_login(
+        reader,
+        master,
+        "master",
+        _rd_conf_path(Role.MASTER, standby_tables) if runs_on_standby else None,
+        environ,
+    )
     standbys = tuple(
-        _fill_login(reader, s, standby_tables, s.local, environ) for s in standbys
+        _fill_login(
+            reader,
+            standby,
+            f"standby[{index}]",
+            _rd_conf_path(Role.STANDBY, standby_tables) if standby.local else None,
+            environ,
+        )
+        for index, standby in enumerate(standbys)
     )
     _warn_if_exposed(reader, path, (master, *standbys))
     return Settings(
@@ -216,19 +242,36 @@ def _console(reader: _Reader, table: Mapping[str, Any]) -> ConsoleConfig:
         reader.provenance["console.state_dir"] = "default"
     defaults = ConsoleConfig()
     thresholds = Thresholds(
-        lag_warning=int(reader.number(table, "lag_warning", "console",
-                                      defaults.thresholds.lag_warning, "console.lag_warning")),
-        lag_critical=int(reader.number(table, "lag_critical", "console",
-                                       defaults.thresholds.lag_critical, "console.lag_critical")),
+        lag_warning=int(
+            reader.number(
+                table,
+                "lag_warning",
+                "console",
+                defaults.thresholds.lag_warning,
+                "console.lag_warning",
+            )
+        ),
+        lag_critical=int(
+            reader.number(
+                table,
+                "lag_critical",
+                "console",
+                defaults.thresholds.lag_critical,
+                "console.lag_critical",
+            )
+        ),
     )
     return ConsoleConfig(
-        poll_interval=reader.number(table, "poll_interval", "console", defaults.poll_interval,
-                                    "console.poll_interval"),
+        poll_interval=reader.number(
+            table, "poll_interval", "console", defaults.poll_interval, "console.poll_interval"
+        ),
         state_dir=Path(state_dir).expanduser() if state_dir else defaults.state_dir,
-        connect_timeout=reader.number(table, "connect_timeout", "console",
-                                      defaults.connect_timeout, "console.connect_timeout"),
-        query_timeout=reader.number(table, "query_timeout", "console", defaults.query_timeout,
-                                    "console.query_timeout"),
+        connect_timeout=reader.number(
+            table, "connect_timeout", "console", defaults.connect_timeout, "console.connect_timeout"
+        ),
+        query_timeout=reader.number(
+            table, "query_timeout", "console", defaults.query_timeout, "console.query_timeout"
+        ),
         thresholds=thresholds,
     )
 
@@ -257,17 +300,20 @@ def _host(
     else:
         reader.provenance[f"{mprefix}.port"] = "default"
     password = reader.string(mysql_table, "password", msection, f"{mprefix}.password", index)
-    password_file = reader.string(mysql_table, "password_file", msection,
-                                  f"{mprefix}.password", index)
+    password_file = reader.string(
+        mysql_table, "password_file", msection, f"{mprefix}.password", index
+    )
     if password is not None and password_file is not None:
-        raise reader.fail(msection, "password_file", "give password or password_file, not both",
-                          index)
+        raise reader.fail(
+            msection, "password_file", "give password or password_file, not both", index
+        )
     if password_file is not None:
         try:
             password = Path(password_file).expanduser().read_text(encoding="utf-8").rstrip("\n")
         except OSError as error:
-            raise reader.fail(msection, "password_file",
-                              f"cannot read password_file: {error}", index) from None
+            raise reader.fail(
+                msection, "password_file", f"cannot read password_file: {error}", index
+            ) from None
         reader.provenance[f"{mprefix}.password"] = f"password_file {password_file}"
     endpoint = MySQLEndpoint(
         host=reader.string(mysql_table, "host", msection, f"{mprefix}.host", index) or host,
@@ -283,20 +329,17 @@ def _host(
 def _fill_login(
     reader: _Reader,
     host: HostConfig,
-    standby_tables: list[Any],
-    runs_here: bool,
+    prefix: str,
+    rd_conf: str | None,
     environ: Mapping[str, str],
 ) -> HostConfig:
     """Fill a missing user/password from rd.conf (when rdconsole runs there), then ~/.my.cnf."""
-    prefix = "master" if host.role is Role.MASTER else (
-        f"standby[{next(i for i, t in enumerate(standby_tables) if t.get('name') == host.name)}]"
-    )
     endpoint = host.mysql
     user, password = endpoint.user, endpoint.password
     if user is not None and password is not None:
         return host
-    if runs_here:
-        rd_path = _rd_conf_path(host.role, standby_tables)
+    if rd_conf is not None:
+        rd_path = rd_conf
         try:
             rd = parse_rdconf(Path(rd_path).read_text(encoding="utf-8", errors="replace"))
         except OSError:
@@ -308,8 +351,11 @@ def _fill_login(
                 reader.provenance[f"{prefix}.mysql.user"] = f"{rd_path} [mySQL] Loginname"
             if password is None:
                 password = Secret(rd.mysql_password)
-                source = "[mySQL] Password" if rd.get("mySQL", "Password") is not None else (
-                    "[Identity] Password")
+                source = (
+                    "[mySQL] Password"
+                    if rd.get("mySQL", "Password") is not None
+                    else ("[Identity] Password")
+                )
                 reader.provenance[f"{prefix}.mysql.password"] = f"{rd_path} {source}"
     if user is None or password is None:
         home = Path(environ.get("HOME", "~")).expanduser()

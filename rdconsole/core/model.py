@@ -94,7 +94,7 @@ class MissingPrivilege:
 
     statement: str
     privileges: tuple[str, ...]
-    """Any one of these is enough, as the server lists them (e.g. ``("SUPER", "SLAVE MONITOR")``)."""
+    """Any one of these is enough, as the server lists them, e.g. ``("SUPER", "SLAVE MONITOR")``."""
 
 
 @dataclass(frozen=True)

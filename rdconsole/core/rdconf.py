@@ -47,10 +47,28 @@ class RdConf:
 
 
 _KNOWN_KEYS = {
-    "mySQL": {"Hostname", "Loginname", "Password", "Database", "Driver", "HeartbeatInterval",
-              "Engine", "Collation"},
-    "Identity": {"Password", "AudioOwner", "AudioGroup", "StationName", "Label",
-                 "SyslogFacility", "RnRmlOwner", "RnRmlGroup", "PypadOwner", "PypadGroup"},
+    "mySQL": {
+        "Hostname",
+        "Loginname",
+        "Password",
+        "Database",
+        "Driver",
+        "HeartbeatInterval",
+        "Engine",
+        "Collation",
+    },
+    "Identity": {
+        "Password",
+        "AudioOwner",
+        "AudioGroup",
+        "StationName",
+        "Label",
+        "SyslogFacility",
+        "RnRmlOwner",
+        "RnRmlGroup",
+        "PypadOwner",
+        "PypadGroup",
+    },
 }
 
 

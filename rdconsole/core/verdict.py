@@ -98,9 +98,8 @@ def standby_lag(master: HostSnapshot | None, standby: HostSnapshot) -> StandbyLa
     if replica.seconds_behind_master is not None:
         seconds = max(0, replica.seconds_behind_master - replica.sql_delay)
     byte_lag = None
-    if master is not None and master.binlog is not None:
-        if master.binlog.file == replica.master_log_file:
-            byte_lag = max(0, master.binlog.position - replica.read_master_log_pos)
+    if master is not None and master.binlog and master.binlog.file == replica.master_log_file:
+        byte_lag = max(0, master.binlog.position - replica.read_master_log_pos)
     return StandbyLag(seconds=seconds, byte_lag=byte_lag, drained=replica.drained)
 
 
@@ -116,7 +115,9 @@ def judge(
         problems += _standby_problems(master, standby, thresholds)
     problems.sort(key=lambda p: -p.severity.rank)
     status = problems[0].severity if problems else Severity.OK
-    return Verdict(status=status, phrase=_phrase(master, standbys, status), problems=tuple(problems))
+    return Verdict(
+        status=status, phrase=_phrase(master, standbys, status), problems=tuple(problems)
+    )
 
 
 def _phrase(master: HostSnapshot, standbys: Sequence[HostSnapshot], status: Severity) -> Phrase:

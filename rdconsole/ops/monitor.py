@@ -23,7 +23,7 @@ class Collector(Protocol):
 
 
 class Drills(Protocol):
-    """Actions on the lab that ``rdconsole demo`` offers so newcomers can watch the console react."""
+    """Lab actions that ``rdconsole demo`` offers, so newcomers can watch the console react."""
 
     async def stop_master(self) -> None: ...
 
@@ -35,4 +35,12 @@ class Drills(Protocol):
 
     async def restore(self) -> None:
         """Bring everything back to healthy: master running, replication threads running."""
+        ...
+
+
+class Journal(Protocol):
+    """Durable record of each poll's positions, read later to estimate data at risk."""
+
+    async def record(self, snapshot: HostSnapshot) -> None:
+        """Append the positions in ``snapshot``; never raises for I/O problems."""
         ...
