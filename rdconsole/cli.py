@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     try:
         if arguments.command == "demo":
-            from rdconsole.ops.demo import run_demo
+            from rdconsole.demo import run_demo
 
             return run_demo(arguments.poll_interval)
         settings = _load(arguments.config)
