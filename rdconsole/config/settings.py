@@ -49,6 +49,72 @@ class MySQLEndpoint:
 
 
 @dataclass(frozen=True)
+class SshConfig:
+    """How to reach a host over SSH. Unset values follow ~/.ssh/config and the agent."""
+
+    user: str | None = None
+    port: int | None = None
+    known_hosts: Path | None = None
+    """None: OpenSSH's default files. Host keys are always verified."""
+    identity_files: tuple[Path, ...] = ()
+    connect_timeout: float = 10.0
+    keepalive_interval: float = 15.0
+
+
+@dataclass(frozen=True)
+class RsyncSource:
+    """Where the master serves its audio store (``[master.rsync]``)."""
+
+    transport: str = "daemon"
+    """``daemon``: the rsync daemon module (as the seed); ``ssh``: rsync over SSH to ``path``."""
+    module: str = "rivendell"
+    port: int = 873
+    path: str = "/var/snd"
+    guard_file: str = "repl.chk"
+    user: str | None = None
+    """rsync daemon auth user (``auth users`` in rsyncd.conf)."""
+    password_file: Path | None = None
+    """rsync daemon password, read by rsync itself: never on the command line."""
+    timeout: int = 60
+    """rsync ``--timeout``: seconds without I/O before rsync gives up."""
+    contimeout: int = 15
+    """rsync ``--contimeout``: seconds to connect to the daemon."""
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """The standby's mirror of the master's audio store (``[standby.audio]``)."""
+
+    dir: Path = Path("/var/snd.standby")
+    delete: bool = False
+    max_delete: int = 50
+    max_delete_ratio: float = 0.05
+    stale_after: float = 7200.0
+    owner: str = "rivendell"
+    group: str = "rivendell"
+    extension: str = "wav"
+    idle_timeout: float = 120.0
+    """Kill a transfer that printed nothing for this long (rsync's own timeout can miss it)."""
+
+    @property
+    def trash_dir(self) -> Path:
+        """Deleted files go here, in a dated folder, beside (not inside) the mirror."""
+        return self.dir.with_name(self.dir.name + ".trash")
+
+
+@dataclass(frozen=True)
+class RivendellPaths:
+    """The standby host's Rivendell layout (``[standby.rivendell]``)."""
+
+    rd_conf: Path = Path("/etc/rd.conf")
+    rd_conf_master: Path = Path("/etc/rd.conf.master")
+    rd_conf_standby: Path = Path("/etc/rd.conf.standby")
+    snd: Path = Path("/var/snd")
+    snd_master: Path = Path("/var/snd.master")
+    snd_standby: Path = Path("/var/snd.standby")
+
+
+@dataclass(frozen=True)
 class HostConfig:
     """One host of the configuration."""
 
@@ -57,6 +123,13 @@ class HostConfig:
     host: str
     local: bool = False
     mysql: MySQLEndpoint = field(default_factory=MySQLEndpoint)
+    ssh: SshConfig | None = None
+    rsync: RsyncSource = field(default_factory=RsyncSource)
+    """Read on the master only."""
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    """Read on standbys only."""
+    rivendell: RivendellPaths = field(default_factory=RivendellPaths)
+    """Read on standbys only."""
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,11 @@ def test_nothing_found_lists_where_it_looked(
             2,
             "poll_interval must be a number",
         ),
-        (ISSUE_EXAMPLE.replace("port = 33062", "port = 99999"), 20, "port must be 1-65535"),
+        (
+            ISSUE_EXAMPLE.replace("port = 33062", "port = 99999"),
+            20,
+            "port must be a whole number 1-65535",
+        ),
         (ISSUE_EXAMPLE.replace("local = true", 'local = "yes"'), 17, "local must be true or false"),
         (ISSUE_EXAMPLE.replace('name = "onair"', "name = "), 6, "not valid TOML"),
         (
@@ -210,3 +214,46 @@ def test_secret_never_shows_itself() -> None:
     assert "hunter2" not in repr(secret)
     assert "hunter2" not in str(secret)
     assert "hunter2" not in f"{[secret]}"
+
+
+def test_audio_rsync_ssh_sections(tmp_path: Path) -> None:
+    rd_standby = tmp_path / "rd.conf.standby"
+    rd_standby.write_text("[Identity]\nAudioOwner=rd\nAudioGroup=audio\n")
+    text = ISSUE_EXAMPLE + (
+        '\n[master.rsync]\nmodule = "rivendell"\nport = 8730\nguard_file = "repl.chk"\n'
+        '\n[master.ssh]\nuser = "root"\nport = 2222\n'
+        '\n[standby.audio]\ndir = "/srv/snd.standby"\ndelete = true\nmax_delete = 10\n'
+        'max_delete_ratio = 0.1\nstale_after = "1h30m"\n'
+        f'\n[standby.rivendell]\nrd_conf_standby = "{rd_standby}"\n'
+    )
+    settings = load_settings(write(tmp_path, text))
+    master, standby = settings.master, settings.standbys[0]
+    assert master.rsync.port == 8730
+    assert master.rsync.transport == "daemon"
+    assert master.ssh is not None
+    assert master.ssh.port == 2222
+    assert standby.ssh is None
+    audio = standby.audio
+    assert audio.dir == Path("/srv/snd.standby")
+    assert audio.delete is True
+    assert audio.max_delete == 10
+    assert audio.stale_after == 5400
+    assert (audio.owner, audio.group) == ("rd", "audio")
+    assert audio.trash_dir == Path("/srv/snd.standby.trash")
+    assert standby.rivendell.snd_standby == Path("/srv/snd.standby")
+    assert settings.provenance["standby[0].audio.owner"].endswith("[Identity] AudioOwner")
+
+
+def test_audio_defaults_and_bad_values(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ISSUE_EXAMPLE))
+    audio = settings.standbys[0].audio
+    assert (audio.delete, audio.max_delete, audio.max_delete_ratio) == (False, 50, 0.05)
+    assert audio.stale_after == 7200
+    assert settings.master.rsync.guard_file == "repl.chk"
+    bad = ISSUE_EXAMPLE + '\n[standby.audio]\nstale_after = "soon"\n'
+    with pytest.raises(ConfigError, match="not a duration") as caught:
+        load_settings(write(tmp_path, bad))
+    assert caught.value.line == 25
+    bad = ISSUE_EXAMPLE + '\n[master.rsync]\ntransport = "ftp"\n'
+    with pytest.raises(ConfigError, match="one of daemon, ssh"):
+        load_settings(write(tmp_path, bad))
