@@ -45,6 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="print the JSON document")
     commands.add_parser("config", help="print the effective settings and where each came from")
+    sync = commands.add_parser(
+        "sync",
+        help="mirror the master's audio store to a standby, guarded (exit 0/1/2/3/4)",
+        description="Exit codes: 0 ok, 1 refused by a guard (guard file missing, master "
+        "unreachable, host is live, delete bounds), 2 rsync failed, 3 config error, "
+        "4 another run holds the lock.",
+    )
+    sync.add_argument("--standby", metavar="NAME", help="which standby (default: the only one)")
+    sync.add_argument(
+        "--dry-run", action="store_true", help="print the exact command and what would change"
+    )
     demo = commands.add_parser(
         "demo", help="start a lab of two real MariaDB servers and open the console on it"
     )
@@ -96,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _load(arguments.config)
         if arguments.command == "status":
             return _status(settings, arguments.json)
+        if arguments.command == "sync":
+            from rdconsole.sync_cli import sync_command
+
+            return sync_command(settings, arguments.standby, arguments.dry_run)
         if arguments.command == "config":
             print("\n".join(effective_settings(settings)))
             return 0

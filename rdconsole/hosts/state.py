@@ -1,22 +1,55 @@
-"""Durable local state in ``state_dir``: the position journal (and later audit log, locks).
+"""Durable local state in ``state_dir``: position journal, audit log, run locks, state files.
 
-The journal is JSON lines, one per poll and host, each fsync'd so that a crash or power loss
-keeps what was seen up to the last poll. It is bounded: past ``max_bytes`` the file is rotated to
-``journal.jsonl.1`` (one generation kept).
+Every write that matters is fsync'd: a crash or power loss keeps what was recorded. The journal is
+bounded (rotated to ``journal.jsonl.1`` past ``max_bytes``); the audit log is append-only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import getpass
 import json
 import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rdconsole.core.model import HostSnapshot
 
 JOURNAL_NAME = "journal.jsonl"
+AUDIT_NAME = "audit.jsonl"
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+
+
+def _append_synced(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_json_lines(paths: list[Path]) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            continue
+        for line in text.splitlines():
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(value, dict):
+                entries.append(value)
+    return entries
 
 
 def journal_entry(snapshot: HostSnapshot) -> dict[str, Any]:
@@ -68,32 +101,125 @@ class FileJournal:
             self.last_error = None
 
     def _append(self, data: bytes) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             if self.path.stat().st_size + len(data) > self._max_bytes:
                 os.replace(self.path, self.path.with_name(JOURNAL_NAME + ".1"))
         except FileNotFoundError:
             pass
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _append_synced(self.path, data)
 
     def read(self) -> list[dict[str, Any]]:
         """All entries, oldest first (rotated generation included); bad lines are skipped."""
-        entries: list[dict[str, Any]] = []
-        for path in (self.path.with_name(JOURNAL_NAME + ".1"), self.path):
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except FileNotFoundError:
-                continue
-            for line in text.splitlines():
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(value, dict):
-                    entries.append(value)
-        return entries
+        return _read_json_lines([self.path.with_name(JOURNAL_NAME + ".1"), self.path])
+
+
+def who() -> dict[str, str]:
+    """Who is acting: the login, the sudo caller and the SSH client, when known."""
+    identity = {"user": getpass.getuser()}
+    for key, variable in (("sudo_user", "SUDO_USER"), ("ssh_connection", "SSH_CONNECTION")):
+        if os.environ.get(variable):
+            identity[key] = os.environ[variable]
+    return identity
+
+
+class AuditLog:
+    """Append-only JSON lines, fsync'd: who did what, when, with which command and result."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / AUDIT_NAME
+
+    def write(self, action: str, **fields: Any) -> dict[str, Any]:
+        entry = {
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "who": who(),
+            "action": action,
+            **fields,
+        }
+        _append_synced(self.path, (json.dumps(entry, default=str) + "\n").encode())
+        return entry
+
+    def read(self) -> list[dict[str, Any]]:
+        return _read_json_lines([self.path])
+
+
+def write_state_file(path: Path, document: Mapping[str, Any]) -> None:
+    """Replace ``path`` atomically (temp file in the same directory, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, default=str)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_state_file(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class LockBusy(Exception):
+    def __init__(self, path: Path, holder: int | None) -> None:
+        self.path = path
+        self.holder = holder
+        who_holds = f"process {holder}" if holder else "another process"
+        super().__init__(f"{who_holds} holds {path}")
+
+
+@dataclass
+class RunLock:
+    """An OS lock (``flock``) whose file holds the owner's PID.
+
+    The kernel drops the lock when its holder dies, however it dies, so a lock can never go
+    stale; a PID left in the file by a dead holder is reported as taken over.
+    """
+
+    path: Path
+    previous_holder: int | None = None
+    """A dead process whose PID was still in the file when we took the lock."""
+    _fd: int | None = None
+
+    def acquire(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _pid_in(fd)
+            os.close(fd)
+            raise LockBusy(self.path, holder) from None
+        previous = _pid_in(fd)
+        if previous and previous != os.getpid():
+            self.previous_holder = previous
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        os.fsync(fd)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        os.ftruncate(self._fd, 0)
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+def _pid_in(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
+    return int(text) if text.isdigit() else None

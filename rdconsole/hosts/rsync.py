@@ -1,0 +1,70 @@
+"""Run rsync on a host and stream its output as parsed events, with a no-progress watchdog.
+
+rsync's own ``--timeout`` does not end a pulling client on a silent partition (measured: the
+client waited 942 s), so the transfer is killed when it printed nothing for ``idle_timeout``.
+Cancelling (the operator, or rdconsole shutting down) stops the remote process group for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rdconsole.core.rsync_output import RsyncEvent, RsyncOutputParser
+from rdconsole.core.rsync_progress import SyncProgress, apply
+from rdconsole.hosts.shell import Shell
+
+RSYNC_ENV = {"LC_ALL": "C"}
+"""Escaped, ASCII-only names (``\\#ooo``) and ``,`` grouping: what the parser reads best."""
+
+
+@dataclass(frozen=True)
+class RsyncRun:
+    exit_code: int | None
+    progress: SyncProgress
+    stalled: bool
+    """Killed by the watchdog after ``idle_timeout`` without output."""
+    stopped_cleanly: bool
+    """When it had to be stopped: the process group is proven gone."""
+
+
+async def stream_rsync(
+    shell: Shell,
+    command: Sequence[str],
+    *,
+    idle_timeout: float,
+    on_event: Callable[[RsyncEvent, SyncProgress], None] | None = None,
+) -> RsyncRun:
+    """Run ``command`` to its end, calling ``on_event`` for each parsed event."""
+    parser = RsyncOutputParser()
+    progress = SyncProgress()
+    running = await shell.start(command, env=RSYNC_ENV)
+
+    def handle(events: list[RsyncEvent]) -> None:
+        nonlocal progress
+        for event in events:
+            progress = apply(progress, event)
+            if on_event is not None:
+                on_event(event, progress)
+
+    stalled = False
+    stopped_cleanly = True
+    try:
+        while True:
+            try:
+                async with asyncio.timeout(idle_timeout):
+                    chunk = await running.read()
+            except TimeoutError:
+                stalled = True
+                stopped_cleanly = await running.stop()
+                break
+            if not chunk:
+                break
+            handle(parser.feed(chunk))
+        handle(parser.close())
+        exit_code = await running.wait()
+    except asyncio.CancelledError:
+        await asyncio.shield(running.stop())
+        raise
+    return RsyncRun(exit_code, progress, stalled, stopped_cleanly)
