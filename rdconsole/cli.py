@@ -75,10 +75,12 @@ def _load(path_option: str | None) -> Settings:
 def _status(settings: Settings, as_json: bool) -> int:
     from rdconsole.core.report import report_json, report_text
     from rdconsole.hosts.mysql import build_collectors
+    from rdconsole.ops.audio import AudioCollector
     from rdconsole.ops.status import check_once
 
     collectors = build_collectors(settings.hosts, settings.console)
-    report = asyncio.run(check_once(settings, collectors))
+    mirrors = [AudioCollector(settings, s) for s in settings.standbys if s.audio.enabled]
+    report = asyncio.run(check_once(settings, collectors, mirrors))
     if as_json:
         print(json.dumps(report_json(report), indent=1))
     else:

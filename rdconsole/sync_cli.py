@@ -60,9 +60,16 @@ def _print_outcome(outcome: SyncOutcome, dry_run: bool) -> None:
 
 def sync_command(settings: Settings, standby: str | None, dry_run: bool) -> int:
     try:
-        settings.standby(standby)
+        chosen = settings.standby(standby)
     except KeyError as error:
         print(f"rdconsole sync: {error.args[0]}", file=sys.stderr)
+        return int(SyncExit.CONFIG)
+    if not chosen.audio.enabled:
+        print(
+            f"rdconsole sync: {chosen.name} has no [standby.audio] table in {settings.path}; "
+            "add one (see README, Configuration) to enable the mirror",
+            file=sys.stderr,
+        )
         return int(SyncExit.CONFIG)
     outcome = asyncio.run(
         run_sync(settings, standby, dry_run=dry_run, observer=TerminalObserver(sys.stderr))

@@ -121,6 +121,7 @@ def read_audio(table: Table, owner: str, group: str) -> AudioConfig:
     """``owner``/``group`` are the defaults learned from rd.conf ([Identity] AudioOwner/Group)."""
     table.check(AUDIO_KEYS)
     return AudioConfig(
+        enabled=bool(table.data),
         dir=table.path("dir", Path("/var/snd.standby")) or Path("/var/snd.standby"),
         delete=table.boolean("delete", False),
         max_delete=table.integer("max_delete", 50, 0),

@@ -85,6 +85,8 @@ class RsyncSource:
 class AudioConfig:
     """The standby's mirror of the master's audio store (``[standby.audio]``)."""
 
+    enabled: bool = False
+    """True when the configuration has a ``[standby.audio]`` table: the mirror is watched."""
     dir: Path = Path("/var/snd.standby")
     delete: bool = False
     max_delete: int = 50

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from rdconsole.core.audio import AudioSnapshot, audio_json
 from rdconsole.core.model import HostSnapshot
 from rdconsole.core.verdict import Verdict, standby_lag
 
@@ -17,6 +18,8 @@ class StatusReport:
     master: HostSnapshot
     standbys: tuple[HostSnapshot, ...]
     verdict: Verdict
+    audio: Mapping[str, AudioSnapshot] = field(default_factory=dict)
+    """Per standby name; absent when the mirror was not checked."""
 
 
 def _timestamp(moment: datetime) -> str:
@@ -72,7 +75,15 @@ def report_json(report: StatusReport) -> dict[str, Any]:
         "status": report.verdict.status.value,
         "checked_at": _timestamp(report.checked_at),
         "master": master_json(report.master),
-        "standbys": [standby_json(report.master, s) for s in report.standbys],
+        "standbys": [
+            {
+                **standby_json(report.master, s),
+                "audio": audio_json(report.audio[s.name], report.checked_at)
+                if s.name in report.audio
+                else None,
+            }
+            for s in report.standbys
+        ],
         "problems": [
             {"severity": p.severity.value, "host": p.host, "what": p.what, "fix": p.fix}
             for p in report.verdict.problems

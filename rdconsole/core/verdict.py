@@ -107,9 +107,11 @@ def judge(
     master: HostSnapshot,
     standbys: Sequence[HostSnapshot],
     thresholds: Thresholds = Thresholds(),
+    extra_problems: Sequence[Problem] = (),
 ) -> Verdict:
-    """The overall verdict for one master and its standbys."""
-    problems: list[Problem] = []
+    """The overall verdict for one master and its standbys (plus problems found elsewhere,
+    such as the audio mirror's)."""
+    problems: list[Problem] = list(extra_problems)
     problems += _master_problems(master)
     for standby in standbys:
         problems += _standby_problems(master, standby, thresholds)

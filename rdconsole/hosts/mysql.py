@@ -52,7 +52,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class _PrivilegeDenied(Exception):
+class PrivilegeDenied(Exception):
+    """The account lacks a privilege for one statement (the connection stays usable)."""
+
     def __init__(self, missing: MissingPrivilege) -> None:
         super().__init__(missing.statement)
         self.missing = missing
@@ -92,7 +94,7 @@ class MySQLSession:
             )
 
     async def query(self, statement: str) -> Rows:
-        """Run one statement; raises _PrivilegeDenied for a missing privilege."""
+        """Run one statement; raises PrivilegeDenied for a missing privilege."""
         if self._connection is None:
             await self.connect()
         try:
@@ -105,7 +107,7 @@ class MySQLSession:
             code = error.args[0] if error.args and isinstance(error.args[0], int) else None
             if code in PRIVILEGE_CODES:
                 message = str(error.args[1]) if len(error.args) > 1 else str(error)
-                raise _PrivilegeDenied(missing_privilege(statement, message)) from None
+                raise PrivilegeDenied(missing_privilege(statement, message)) from None
             raise
 
     def drop(self) -> None:
@@ -228,7 +230,7 @@ class MySQLCollector:
         if self._host.role is Role.MASTER and server.log_bin:
             try:
                 status_rows = await self._session.query(vocabulary.binlog_status)
-            except _PrivilegeDenied as denied:
+            except PrivilegeDenied as denied:
                 missing.append(denied.missing)
             else:
                 if status_rows:
@@ -238,7 +240,7 @@ class MySQLCollector:
         if self._host.role is Role.STANDBY:
             try:
                 status_rows = await self._session.query(vocabulary.replica_status)
-            except _PrivilegeDenied as denied:
+            except PrivilegeDenied as denied:
                 missing.append(denied.missing)
             else:
                 replica_checked = True
@@ -266,3 +268,15 @@ def build_collectors(
 ) -> dict[str, MySQLCollector]:
     """One collector per configured host, keyed by host name."""
     return {host.name: MySQLCollector(host, console) for host in hosts}
+
+
+async def read_cut_names(host: HostConfig, console: ConsoleConfig, database: str) -> list[str]:
+    """Cuts that should have audio (``CUTS.LENGTH > 0``), on a short-lived connection."""
+    session = MySQLSession(host, console)
+    try:
+        rows = await session.query(
+            f"SELECT CUT_NAME FROM `{database.replace('`', '``')}`.CUTS WHERE LENGTH > 0"
+        )
+    finally:
+        await session.close()
+    return [str(row["CUT_NAME"]) for row in rows]

@@ -3,33 +3,55 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from rdconsole.config.settings import HostConfig, Settings
+from rdconsole.core.audio import AudioSnapshot, audio_problems
 from rdconsole.core.model import ErrorKind, HostError, HostSnapshot
 from rdconsole.core.report import StatusReport
 from rdconsole.core.verdict import judge
+from rdconsole.ops.audio import AudioCollector
 from rdconsole.ops.monitor import Collector
 
 # Leave room for process start-up and printing inside the promised 2 x connect timeout.
 _MARGIN_S = 0.3
 
 
-async def check_once(settings: Settings, collectors: Mapping[str, Collector]) -> StatusReport:
-    """Poll all hosts concurrently; each is cut off at 2 x connect_timeout minus a margin."""
+async def check_once(
+    settings: Settings,
+    collectors: Mapping[str, Collector],
+    audio: Sequence[AudioCollector] = (),
+) -> StatusReport:
+    """Poll all hosts (and audio mirrors) concurrently; each is cut off at 2 x connect_timeout
+    minus a margin, so a black-holed host cannot hold the answer back."""
     budget = max(0.5, 2 * settings.console.connect_timeout - _MARGIN_S)
-    snapshots = await asyncio.gather(
-        *(_bounded(host, collectors[host.name], budget) for host in settings.hosts)
+    snapshots, mirrors = await asyncio.gather(
+        asyncio.gather(*(_bounded(h, collectors[h.name], budget) for h in settings.hosts)),
+        asyncio.gather(*(_bounded_audio(a, budget) for a in audio)),
     )
-    await asyncio.gather(*(_close(c) for c in collectors.values()))
+    closable: list[Collector | AudioCollector] = [*collectors.values(), *audio]
+    await asyncio.gather(*(_close(c) for c in closable))
     master, *standbys = snapshots
+    now = datetime.now(UTC)
+    by_name = {m.standby: m for m in mirrors if m is not None}
+    stale = {s.name: s.audio.stale_after for s in settings.standbys}
+    extra = [p for m in by_name.values() for p in audio_problems(m, stale[m.standby], now)]
     return StatusReport(
-        checked_at=datetime.now(UTC),
+        checked_at=now,
         master=master,
         standbys=tuple(standbys),
-        verdict=judge(master, standbys, settings.console.thresholds),
+        verdict=judge(master, standbys, settings.console.thresholds, extra),
+        audio=by_name,
     )
+
+
+async def _bounded_audio(collector: AudioCollector, budget: float) -> AudioSnapshot | None:
+    try:
+        async with asyncio.timeout(budget):
+            return await collector.collect(force=True)
+    except TimeoutError:
+        return None
 
 
 async def _bounded(host: HostConfig, collector: Collector, budget: float) -> HostSnapshot:
@@ -47,7 +69,7 @@ async def _bounded(host: HostConfig, collector: Collector, budget: float) -> Hos
         )
 
 
-async def _close(collector: Collector) -> None:
+async def _close(collector: Collector | AudioCollector) -> None:
     try:
         async with asyncio.timeout(0.5):
             await collector.close()

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rdconsole.config.settings import HostConfig, Settings
-from rdconsole.core.layout import judge_layout, parse_probe, probe_command
 from rdconsole.core.rsync_output import Deleted, FileStarted, RsyncEvent
 from rdconsole.core.rsync_progress import SyncProgress
 from rdconsole.core.sync_plan import (
@@ -28,8 +27,6 @@ from rdconsole.core.sync_plan import (
     DeleteDecision,
     MirrorSource,
     MirrorTarget,
-    classify_guard_exit,
-    guard_command,
     judge_deletions,
     mirror_command,
     shell_line,
@@ -44,8 +41,8 @@ from rdconsole.hosts.state import (
     read_state_file,
     write_state_file,
 )
+from rdconsole.ops.mirror_checks import PROBE_TIMEOUT_S, probe_guard, probe_layout
 
-PROBE_TIMEOUT_S = 10.0
 STATE_EVERY_S = 1.0
 
 
@@ -138,38 +135,13 @@ class _Run:
 
     async def check_layout(self) -> str | None:
         """Why the mirror must not run on this host's layout, or None."""
-        paths = self.standby.rivendell
-        mirror = str(self.standby.audio.dir)
-        probe = [
-            str(p)
-            for p in (
-                paths.rd_conf,
-                paths.rd_conf_master,
-                paths.rd_conf_standby,
-                paths.snd,
-                paths.snd_master,
-                paths.snd_standby,
-            )
-        ] + [mirror]
-        async with asyncio.timeout(PROBE_TIMEOUT_S):
-            result = await self.shell.run(probe_command(probe))
-        if not result.ok:
-            return f"cannot inspect the standby's links: {result.stderr_text()}"
-        layout = judge_layout(
-            parse_probe(result.stdout.decode("utf-8", errors="surrogateescape")),
-            rd_conf=str(paths.rd_conf),
-            rd_conf_master=str(paths.rd_conf_master),
-            rd_conf_standby=str(paths.rd_conf_standby),
-            snd=str(paths.snd),
-            snd_master=str(paths.snd_master),
-            snd_standby=str(paths.snd_standby),
-            mirror_dir=mirror,
-        )
+        layout = await probe_layout(self.shell, self.standby)
+        mirror = self.standby.audio.dir
         if layout.live_on_mirror:
             return (
-                f"{paths.snd} points at the mirror {mirror}: this standby is live (mode "
-                f"{layout.mode.value}); a sync would overwrite audio recorded here. Switch back "
-                "with `rdconsole switch master` first"
+                f"{self.standby.rivendell.snd} points at the mirror {mirror}: this standby is "
+                f"live (mode {layout.mode.value}); a sync would overwrite audio recorded here. "
+                "Switch back with `rdconsole switch master` first"
             )
         if not layout.mirror_present:
             return (
@@ -179,18 +151,8 @@ class _Run:
         return None
 
     async def check_guard(self) -> str | None:
-        command = guard_command(self.source)
-        budget = self.source.contimeout + self.source.timeout + 5
-        try:
-            async with asyncio.timeout(budget):
-                result = await self.shell.run(command)
-        except TimeoutError:
-            return f"the master's rsync service did not answer within {budget} s"
-        present, why = classify_guard_exit(result.exit_status)
-        if present:
-            return None
-        detail = result.stderr_text().splitlines()
-        return why + (f": {detail[0]}" if detail else "")
+        guard = await probe_guard(self.shell, self.source)
+        return None if guard.present else guard.detail
 
     async def remove_temp_files(self) -> None:
         """Temp files a killed rsync left (``.NAME.XXXXXX``) in the mirror."""
