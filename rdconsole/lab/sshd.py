@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 from rdconsole.lab.client import LabError
-from rdconsole.lab.rsyncd import (
+from rdconsole.lab.process import (
     LOOPBACK,
     STOP_GRACE,
     ProcessInfo,

@@ -14,7 +14,8 @@ import pytest
 
 from rdconsole.lab.audio import GUARD_NAME, INVALID_UTF8_NAME, ODD_NAMES, make_audio_store
 from rdconsole.lab.client import LabError
-from rdconsole.lab.rsyncd import ProcessInfo, RsyncDaemon, descendants, is_alive, process_table
+from rdconsole.lab.process import ProcessInfo, descendants, is_alive, process_table
+from rdconsole.lab.rsyncd import RsyncDaemon
 from rdconsole.lab.sshd import HOST_ALIAS, SshServer
 
 
