@@ -114,6 +114,7 @@ def read_rsync(table: Table) -> RsyncSource:
         password_file=table.path("password_file"),
         timeout=table.integer("timeout", 60, 1, 86400),
         contimeout=table.integer("contimeout", 15, 1, 3600),
+        bwlimit=table.integer("bwlimit", 0, 0),
     )
 
 

@@ -79,6 +79,8 @@ class RsyncSource:
     """rsync ``--timeout``: seconds without I/O before rsync gives up."""
     contimeout: int = 15
     """rsync ``--contimeout``: seconds to connect to the daemon."""
+    bwlimit: int = 0
+    """rsync ``--bwlimit`` in KiB/s, to spare the station's link; 0 = unlimited."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class MirrorSource:
     contimeout: int
     user: str | None = None
     password_file: str | None = None
+    bwlimit: int = 0
 
     @property
     def url(self) -> str:
@@ -99,6 +100,8 @@ def mirror_command(
         command += ["--dry-run", "--delete"]
     else:
         command.append("--progress")
+        if source.bwlimit:
+            command.append(f"--bwlimit={source.bwlimit}")
         if target.delete:
             trash = PurePosixPath(target.trash_dir) / started.strftime("%Y-%m-%dT%H%M%S")
             command += [

@@ -64,6 +64,9 @@ async def stream_rsync(
             handle(parser.feed(chunk))
         handle(parser.close())
         exit_code = await running.wait()
+        if exit_code is None and not stalled:
+            # No exit status: the connection was lost. Make sure nothing keeps running there.
+            stopped_cleanly = await running.stop()
     except asyncio.CancelledError:
         await asyncio.shield(running.stop())
         raise

@@ -104,7 +104,7 @@ class SshShell:
         self.description = f"ssh {login}{host}" + (f":{ssh.port}" if ssh.port else "")
 
     async def _connect(self) -> asyncssh.SSHClientConnection:
-        if self._connection is not None:
+        if self._connection is not None and not self._connection.is_closed():
             return self._connection
         try:
             async with asyncio.timeout(self._ssh.connect_timeout + 1):

@@ -91,6 +91,7 @@ def mirror_source(master: HostConfig) -> MirrorSource:
         contimeout=rsync.contimeout,
         user=rsync.user,
         password_file=str(rsync.password_file) if rsync.password_file else None,
+        bwlimit=rsync.bwlimit,
     )
 
 

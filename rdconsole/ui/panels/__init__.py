@@ -1,0 +1,9 @@
+"""Widgets that render snapshots and verdicts; none of them does I/O."""
+
+from rdconsole.ui.panels.events import EventLog
+from rdconsole.ui.panels.header import StatusBar
+from rdconsole.ui.panels.master import MasterPanel
+from rdconsole.ui.panels.problems import ProblemsPanel
+from rdconsole.ui.panels.standby import StandbyPanel
+
+__all__ = ["EventLog", "MasterPanel", "ProblemsPanel", "StandbyPanel", "StatusBar"]
