@@ -6,9 +6,13 @@ can drive the console with scripted snapshots while integration tests use the re
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from rdconsole.core.audio import AudioSnapshot
 from rdconsole.core.model import HostSnapshot
+
+if TYPE_CHECKING:
+    from rdconsole.ops.sync import SyncObserver, SyncOutcome
 
 
 class Collector(Protocol):
@@ -44,3 +48,25 @@ class Journal(Protocol):
     async def record(self, snapshot: HostSnapshot) -> None:
         """Append the positions in ``snapshot``; never raises for I/O problems."""
         ...
+
+
+class AudioWatcher(Protocol):
+    """Watches one standby's audio mirror (``rdconsole.ops.audio.AudioCollector``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def collect(self, *, force: bool = False) -> AudioSnapshot: ...
+
+    async def close(self) -> None: ...
+
+
+class SyncRunner(Protocol):
+    """Runs the guarded mirror for a standby (``rdconsole.ops.sync.run_sync`` bound to settings).
+
+    ``dry_run=True`` only previews: the exact command and what would change.
+    """
+
+    async def __call__(
+        self, standby: str, *, dry_run: bool, observer: SyncObserver | None
+    ) -> SyncOutcome: ...

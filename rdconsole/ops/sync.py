@@ -42,6 +42,7 @@ from rdconsole.hosts.state import (
     write_state_file,
 )
 from rdconsole.ops.mirror_checks import PROBE_TIMEOUT_S, probe_guard, probe_layout
+from rdconsole.ops.monitor import SyncRunner
 
 STATE_EVERY_S = 1.0
 
@@ -357,3 +358,14 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
     return SyncOutcome(
         SyncExit.OK if ok else SyncExit.RSYNC_FAILED, message, command, record=record
     )
+
+
+def sync_runner(settings: Settings) -> SyncRunner:
+    """``run_sync`` bound to ``settings``: what the console calls (ops.monitor.SyncRunner)."""
+
+    async def run(
+        standby: str, *, dry_run: bool, observer: SyncObserver | None = None
+    ) -> SyncOutcome:
+        return await run_sync(settings, standby, dry_run=dry_run, observer=observer)
+
+    return run
