@@ -88,6 +88,7 @@ def mirror_command(
         "--recursive",
         "--links",
         "--times",
+        "--perms",
         "--chmod=D0775,F0664",
         *source.connection_options(),
         "--verbose",

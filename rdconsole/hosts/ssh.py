@@ -66,15 +66,26 @@ class _RemoteCommand:
         self._process = process
         self.pid = pid
         self._pending = pending
+        self._lost = False
 
     async def read(self) -> bytes:
         if self._pending:
             chunk, self._pending = self._pending, b""
             return chunk
-        return await self._process.stdout.read(65536)
+        try:
+            return await self._process.stdout.read(65536)
+        except (asyncssh.Error, OSError):
+            self._lost = True
+            return b""
 
     async def wait(self) -> int | None:
-        completed = await self._process.wait()
+        """The exit status; None when the connection was lost (the command may still run)."""
+        if self._lost:
+            return None
+        try:
+            completed = await self._process.wait()
+        except (asyncssh.Error, OSError):
+            return None
         return completed.exit_status
 
     async def stop(self) -> bool:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from rdconsole.hosts.state import (
     read_state_file,
     write_state_file,
 )
+from tests.helpers import killed_lock_holder
 
 
 def test_lock_is_exclusive_and_reports_the_holder(tmp_path: Path) -> None:
@@ -30,24 +29,11 @@ def test_lock_is_exclusive_and_reports_the_holder(tmp_path: Path) -> None:
 
 def test_lock_of_a_killed_process_is_taken_over_and_reported(tmp_path: Path) -> None:
     path = tmp_path / "sync.lock"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path; from rdconsole.hosts.state import RunLock;"
-            f"RunLock(Path({str(path)!r})).acquire(); print('held', flush=True); time.sleep(60)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None
-    assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(LockBusy):
+    with RunLock(path), pytest.raises(LockBusy):
         RunLock(path).acquire()
-    holder.kill()
-    holder.wait()
+    holder = killed_lock_holder(path)
     lock = RunLock(path).acquire()
-    assert lock.previous_holder == holder.pid
+    assert lock.previous_holder == holder
     lock.release()
 
 
