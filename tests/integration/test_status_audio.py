@@ -78,6 +78,6 @@ async def test_status_reports_the_audio_mirror(
     assert code == 1
     assert audio["missing_cuts"] == 1
     assert audio["guard_present"] is False
-    whats = " | ".join(p["what"] for p in document["problems"])
-    assert "000005_002" in whats
-    assert "guard file missing" in whats
+    joined = " | ".join(p["what"] for p in document["problems"])
+    assert "000005_002" in joined
+    assert "guard file missing" in joined
