@@ -19,6 +19,7 @@ from rdconsole.config.credentials import fill_login, read_rdconf
 from rdconsole.config.reader import ConfigError, Table, TomlSource
 from rdconsole.config.sections import (
     read_audio,
+    read_failover,
     read_mysql,
     read_rivendell,
     read_rsync,
@@ -106,10 +107,14 @@ def load_settings(path: Path, environ: Mapping[str, str] = os.environ) -> Settin
     if len(set(names)) != len(names):
         raise ConfigError(path, None, f"host names must be unique, got {names}")
     _warn_if_exposed(source)
+    failover_data = document.get("failover", {})
+    if not isinstance(failover_data, dict):
+        raise ConfigError(path, None, "[failover] must be a table")
     return Settings(
         console=console,
         master=master,
         standbys=tuple(standbys),
+        failover=read_failover(Table(source, failover_data, "failover", "failover")),
         path=path,
         provenance=source.provenance,
         warnings=tuple(source.warnings),
@@ -161,7 +166,9 @@ def _standby(table: Table, environ: Mapping[str, str]) -> HostConfig:
     name, host, local = _identity(table)
     audio_table = table.sub("audio")
     audio_dir = audio_table.path("dir", Path("/var/snd.standby")) or Path("/var/snd.standby")
-    rivendell = read_rivendell(table.sub("rivendell"), audio_dir)
+    # Rivendell 3/4 run under systemd; v2 hosts have /etc/init.d/rivendell.
+    systemd = not local or Path("/run/systemd/system").is_dir()
+    rivendell = read_rivendell(table.sub("rivendell"), audio_dir, systemd)
     conf = read_rdconf(rivendell.rd_conf_standby, table.source) if local else None
     owner = (conf.get("Identity", "AudioOwner") if conf else None) or "rivendell"
     group = (conf.get("Identity", "AudioGroup") if conf else None) or "rivendell"

@@ -7,6 +7,7 @@ from pathlib import Path
 from rdconsole.config.reader import Table
 from rdconsole.config.settings import (
     AudioConfig,
+    FailoverConfig,
     MySQLEndpoint,
     RivendellPaths,
     RsyncSource,
@@ -45,6 +46,7 @@ AUDIO_KEYS = {
     "extension",
     "idle_timeout",
 }
+FAILOVER_KEYS = {"drain_timeout", "block_after_promotion", "fence"}
 RIVENDELL_KEYS = {
     "rd_conf",
     "rd_conf_master",
@@ -135,18 +137,36 @@ def read_audio(table: Table, owner: str, group: str) -> AudioConfig:
     )
 
 
-def read_rivendell(table: Table, audio_dir: Path) -> RivendellPaths:
+def read_rivendell(table: Table, audio_dir: Path, systemd: bool) -> RivendellPaths:
+    """``systemd``: whether the host runs systemd (Rivendell 3/4); else the v2 init script."""
     table.check(RIVENDELL_KEYS)
     defaults = RivendellPaths()
+    if systemd:
+        stop, start, check = defaults.stop_command, defaults.start_command, defaults.check_command
+    else:
+        script = "/etc/init.d/rivendell"
+        stop, start, check = f"{script} stop", f"{script} start", f"{script} status"
 
     def path(key: str, default: Path) -> Path:
         return table.path(key, default) or default
 
     return RivendellPaths(
+        stop_command=table.string("stop_command", stop) or stop,
+        start_command=table.string("start_command", start) or start,
+        check_command=table.string("check_command", check) or check,
         rd_conf=path("rd_conf", defaults.rd_conf),
         rd_conf_master=path("rd_conf_master", defaults.rd_conf_master),
         rd_conf_standby=path("rd_conf_standby", defaults.rd_conf_standby),
         snd=path("snd", defaults.snd),
         snd_master=path("snd_master", defaults.snd_master),
         snd_standby=path("snd_standby", audio_dir),
+    )
+
+
+def read_failover(table: Table) -> FailoverConfig:
+    table.check(FAILOVER_KEYS)
+    return FailoverConfig(
+        drain_timeout=table.duration("drain_timeout", 120.0),
+        block_after_promotion=table.duration("block_after_promotion", 8 * 3600.0),
+        fence=table.choice("fence", "read_only", ("read_only", "stop", "none")),
     )

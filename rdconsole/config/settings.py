@@ -116,6 +116,10 @@ class RivendellPaths:
     snd: Path = Path("/var/snd")
     snd_master: Path = Path("/var/snd.master")
     snd_standby: Path = Path("/var/snd.standby")
+    stop_command: str = "systemctl stop rivendell"
+    start_command: str = "systemctl start rivendell"
+    check_command: str = "systemctl is-active rivendell"
+    """Exit 0 while Rivendell runs; the start is verified with it for a few seconds."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,18 @@ class HostConfig:
 
 
 @dataclass(frozen=True)
+class FailoverConfig:
+    """``[failover]``: the guards of a promotion."""
+
+    drain_timeout: float = 120.0
+    """Give up waiting for the relay log only when it stops progressing this long."""
+    block_after_promotion: float = 8 * 3600.0
+    """A second promotion inside this window needs a typed reason."""
+    fence: str = "read_only"
+    """What to do to a reachable old master: ``read_only``, ``stop`` or ``none``."""
+
+
+@dataclass(frozen=True)
 class ConsoleConfig:
     poll_interval: float = 1.0
     state_dir: Path = Path("/var/lib/rdconsole")
@@ -152,6 +168,7 @@ class Settings:
     console: ConsoleConfig
     master: HostConfig
     standbys: tuple[HostConfig, ...]
+    failover: FailoverConfig = field(default_factory=FailoverConfig)
     path: Path | None = None
     """The TOML file the settings came from (None: built in code, e.g. by the lab)."""
     provenance: dict[str, str] = field(default_factory=dict)

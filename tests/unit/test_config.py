@@ -257,3 +257,19 @@ def test_audio_defaults_and_bad_values(tmp_path: Path) -> None:
     bad = ISSUE_EXAMPLE + '\n[master.rsync]\ntransport = "ftp"\n'
     with pytest.raises(ConfigError, match="one of daemon, ssh"):
         load_settings(write(tmp_path, bad))
+
+
+def test_failover_section_and_rivendell_commands(tmp_path: Path) -> None:
+    text = ISSUE_EXAMPLE + (
+        '\n[standby.rivendell]\nstop_command = "/usr/local/bin/stop-rd"\n'
+        '\n[failover]\ndrain_timeout = "90s"\nblock_after_promotion = "4h"\nfence = "stop"\n'
+    )
+    settings = load_settings(write(tmp_path, text))
+    assert settings.failover.drain_timeout == 90
+    assert settings.failover.block_after_promotion == 4 * 3600
+    assert settings.failover.fence == "stop"
+    rivendell = settings.standbys[0].rivendell
+    assert rivendell.stop_command == "/usr/local/bin/stop-rd"
+    assert rivendell.start_command.endswith("start") and "rivendell" in rivendell.start_command
+    with pytest.raises(ConfigError, match="read_only, stop, none"):
+        load_settings(write(tmp_path, ISSUE_EXAMPLE + '\n[failover]\nfence = "stonith"\n'))
