@@ -181,6 +181,8 @@ class HostSnapshot:
     """True when the replica status was actually read (so ``replica is None`` is meaningful)."""
     missing_privileges: tuple[MissingPrivilege, ...] = field(default_factory=tuple)
     round_trip_ms: float | None = None
+    rivendell_schema: int | None = None
+    """``VERSION.DB`` of the Rivendell database (read once per connection); None: unknown."""
 
     @property
     def server_alive(self) -> bool:

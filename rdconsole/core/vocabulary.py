@@ -26,6 +26,13 @@ class Vocabulary:
     binlog_status: str
     gtid_position: str | None
     """A SELECT returning one GTID position column, or None (read from binlog_status)."""
+    stop_io_thread: str = "STOP SLAVE IO_THREAD"
+    stop_replica: str = "STOP SLAVE"
+    reset_replica_all: str = "RESET SLAVE ALL"
+    """Not plain RESET SLAVE: that keeps the connection settings, so a later START SLAVE on the
+    promoted server would reconnect to the old master."""
+    super_read_only: bool = False
+    """MySQL has super_read_only (which also stops SUPER writers); MariaDB has not."""
 
 
 def parse_version(version: str) -> tuple[Flavor, tuple[int, int, int]]:

@@ -42,6 +42,7 @@ from rdconsole.core.vocabulary import (
 )
 
 PROGRAM_NAME = "rdconsole"
+RIVENDELL_DATABASE = "Rivendell"
 QUERY_TAG = "/* rdconsole */ "
 MAX_BACKOFF_S = 5.0
 
@@ -142,6 +143,7 @@ class MySQLCollector:
         self._session = MySQLSession(host, console)
         self._clock = clock
         self._vocabulary: Vocabulary | None = None
+        self._schema: int | None = None
         self._failures = 0
         self._retry_at = 0.0
         self._last_error: HostError | None = None
@@ -215,6 +217,7 @@ class MySQLCollector:
         flavor, numbers = parse_version(str(row["version"]))
         if self._vocabulary is None:
             self._vocabulary = vocabulary_for(flavor, numbers)
+            self._schema = await self._read_schema()
         vocabulary = self._vocabulary
         server = ServerInfo(
             flavor=flavor,
@@ -256,7 +259,16 @@ class MySQLCollector:
             replica=replica,
             replica_checked=replica_checked,
             missing_privileges=tuple(missing),
+            rivendell_schema=self._schema,
         )
+
+    async def _read_schema(self) -> int | None:
+        """Rivendell's schema number; None when the table or the privilege is missing."""
+        try:
+            rows = await self._session.query(f"SELECT DB FROM {RIVENDELL_DATABASE}.VERSION")
+        except (PrivilegeDenied, MySQLError):
+            return None
+        return int(rows[0]["DB"]) if rows and rows[0].get("DB") is not None else None
 
 
 def _with_round_trip(snapshot: HostSnapshot, milliseconds: float) -> HostSnapshot:

@@ -62,6 +62,8 @@ def journal_entry(snapshot: HostSnapshot) -> dict[str, Any]:
     }
     if snapshot.error is not None:
         entry["error"] = snapshot.error.kind.value
+    if snapshot.rivendell_schema is not None:
+        entry["schema"] = snapshot.rivendell_schema
     if snapshot.binlog is not None:
         entry["file"] = snapshot.binlog.file
         entry["pos"] = snapshot.binlog.position
