@@ -54,12 +54,17 @@ def vocabulary_for(flavor: Flavor, version: tuple[int, int, int]) -> Vocabulary:
             binlog_status="SHOW BINLOG STATUS" if version >= (10, 5, 2) else "SHOW MASTER STATUS",
             gtid_position="SELECT @@GLOBAL.gtid_binlog_pos AS gtid",
         )
+    replica_word = "REPLICA" if version >= (8, 0, 22) else "SLAVE"
     return Vocabulary(
         flavor=flavor,
         version=version,
-        replica_status="SHOW REPLICA STATUS" if version >= (8, 0, 22) else "SHOW SLAVE STATUS",
-        binlog_status=("SHOW BINARY LOG STATUS" if version >= (8, 2, 0) else "SHOW MASTER STATUS"),
+        replica_status=f"SHOW {replica_word} STATUS",
+        binlog_status="SHOW BINARY LOG STATUS" if version >= (8, 2, 0) else "SHOW MASTER STATUS",
         gtid_position=None,
+        stop_io_thread=f"STOP {replica_word} IO_THREAD",
+        stop_replica=f"STOP {replica_word}",
+        reset_replica_all=f"RESET {replica_word} ALL",
+        super_read_only=version >= (5, 7, 8),
     )
 
 
