@@ -225,8 +225,8 @@ def test_switchover_plan(vocabulary: Vocabulary) -> None:
         MasterState.UP,
         master="onair",
         standby="backup",
-        master_vocabulary=vocabulary,  # type: ignore[arg-type]
-        standby_vocabulary=vocabulary,  # type: ignore[arg-type]
+        master_vocabulary=vocabulary,
+        standby_vocabulary=vocabulary,
         fence="read_only",
         can_fence_host=False,
         master_stop_command="systemctl stop rivendell",
