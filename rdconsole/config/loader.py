@@ -166,9 +166,8 @@ def _standby(table: Table, environ: Mapping[str, str]) -> HostConfig:
     name, host, local = _identity(table)
     audio_table = table.sub("audio")
     audio_dir = audio_table.path("dir", Path("/var/snd.standby")) or Path("/var/snd.standby")
-    # Rivendell 3/4 run under systemd; v2 hosts have /etc/init.d/rivendell.
-    systemd = not local or Path("/run/systemd/system").is_dir()
-    rivendell = read_rivendell(table.sub("rivendell"), audio_dir, systemd)
+    # A remote standby is assumed to run Rivendell 3/4 under systemd; set the commands for v2.
+    rivendell = read_rivendell(table.sub("rivendell"), audio_dir, None if local else True)
     conf = read_rdconf(rivendell.rd_conf_standby, table.source) if local else None
     owner = (conf.get("Identity", "AudioOwner") if conf else None) or "rivendell"
     group = (conf.get("Identity", "AudioGroup") if conf else None) or "rivendell"

@@ -13,6 +13,7 @@ from rdconsole.config.settings import (
     RsyncSource,
     Secret,
     SshConfig,
+    service_command,
 )
 
 MYSQL_KEYS = {"host", "port", "socket", "user", "password", "password_file"}
@@ -137,15 +138,12 @@ def read_audio(table: Table, owner: str, group: str) -> AudioConfig:
     )
 
 
-def read_rivendell(table: Table, audio_dir: Path, systemd: bool) -> RivendellPaths:
-    """``systemd``: whether the host runs systemd (Rivendell 3/4); else the v2 init script."""
+def read_rivendell(table: Table, audio_dir: Path, systemd: bool | None) -> RivendellPaths:
+    """``systemd``: whether the host runs systemd (Rivendell 3/4), else the v2 init script;
+    None: find out on this host."""
     table.check(RIVENDELL_KEYS)
     defaults = RivendellPaths()
-    if systemd:
-        stop, start, check = defaults.stop_command, defaults.start_command, defaults.check_command
-    else:
-        script = "/etc/init.d/rivendell"
-        stop, start, check = f"{script} stop", f"{script} start", f"{script} status"
+    stop, start, check = (service_command(a, systemd=systemd) for a in ("stop", "start", "check"))
 
     def path(key: str, default: Path) -> Path:
         return table.path(key, default) or default

@@ -106,6 +106,18 @@ class AudioConfig:
         return self.dir.with_name(self.dir.name + ".trash")
 
 
+def service_command(action: str, *, systemd: bool | None = None) -> str:
+    """Rivendell's service command on this host: systemd (Rivendell 3/4) when it runs,
+    else the v2 init script. ``action`` is ``stop``, ``start`` or ``check``."""
+    if systemd is None:
+        systemd = Path("/run/systemd/system").is_dir()
+    if systemd:
+        return {"check": "systemctl is-active rivendell"}.get(
+            action, f"systemctl {action} rivendell"
+        )
+    return f"/etc/init.d/rivendell {'status' if action == 'check' else action}"
+
+
 @dataclass(frozen=True)
 class RivendellPaths:
     """The standby host's Rivendell layout (``[standby.rivendell]``)."""
@@ -116,9 +128,9 @@ class RivendellPaths:
     snd: Path = Path("/var/snd")
     snd_master: Path = Path("/var/snd.master")
     snd_standby: Path = Path("/var/snd.standby")
-    stop_command: str = "systemctl stop rivendell"
-    start_command: str = "systemctl start rivendell"
-    check_command: str = "systemctl is-active rivendell"
+    stop_command: str = field(default_factory=lambda: service_command("stop"))
+    start_command: str = field(default_factory=lambda: service_command("start"))
+    check_command: str = field(default_factory=lambda: service_command("check"))
     """Exit 0 while Rivendell runs; the start is verified with it for a few seconds."""
 
 

@@ -57,6 +57,8 @@ class MariaDBLab:
         self.monitor_password = secrets.token_urlsafe(18)
         """Password of the least-privilege monitoring account ``rdconsole``."""
         self.repl_password = secrets.token_urlsafe(18)
+        self.rivendell_password = secrets.token_urlsafe(18)
+        """Password of ``rduser``, Rivendell's own account (rd.conf's ``[mySQL]`` login)."""
         """Password of ``repl``, the standby's replication login."""
         self.bringup_seconds: float | None = None
         """Wall-clock seconds :meth:`start` took, from nothing to a replicated probe row."""
@@ -110,7 +112,7 @@ class MariaDBLab:
                     server.wait_ready(self.startup_timeout)
                 self.master.sql(
                     schema_sql((MASTER_NAME, STANDBY_NAME))
-                    + users_sql(self.monitor_password, self.repl_password)
+                    + users_sql(self.monitor_password, self.repl_password, self.rivendell_password)
                 )
                 clone_to_standby(
                     self.master,

@@ -10,6 +10,7 @@ SCHEMA_VERSION = 375
 
 MONITOR_USER = "rdconsole"
 REPL_USER = "repl"
+RIVENDELL_USER = "rduser"
 
 _CARTS = (
     (1, "MUSIC", "Morning Theme", "Lab Orchestra", 1),
@@ -83,11 +84,13 @@ CREATE TABLE LAB_PROBE (
 """
 
 
-def users_sql(monitor_password: str, repl_password: str) -> str:
-    """The least-privilege accounts: the console's monitor and the standby's replication login.
+def users_sql(monitor_password: str, repl_password: str, rivendell_password: str) -> str:
+    """The least-privilege accounts: rdconsole's, the standby's replication login and
+    Rivendell's own ``rduser`` (what rd.conf's ``[mySQL]`` names).
 
-    The monitor may read binlog and replica status and the Rivendell tables, nothing else; TCP
-    logins arrive as ``@'127.0.0.1'`` (matched by ``@'%'``), socket logins as ``@'localhost'``.
+    rdconsole may read binlog and replica status and the Rivendell tables, and promote a
+    standby (stop/reset replication, lift read_only) — nothing else, no SUPER; TCP logins arrive
+    as ``@'127.0.0.1'`` (matched by ``@'%'``), socket logins as ``@'localhost'``.
     """
     monitors = f"'{MONITOR_USER}'@'%', '{MONITOR_USER}'@'localhost'"
     password = sql_string(monitor_password)
@@ -96,6 +99,9 @@ CREATE USER '{REPL_USER}'@'%' IDENTIFIED BY {sql_string(repl_password)};
 GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'%';
 CREATE USER '{MONITOR_USER}'@'%' IDENTIFIED BY {password};
 CREATE USER '{MONITOR_USER}'@'localhost' IDENTIFIED BY {password};
-GRANT BINLOG MONITOR, SLAVE MONITOR ON *.* TO {monitors};
+GRANT BINLOG MONITOR, SLAVE MONITOR, REPLICATION SLAVE ADMIN, READ_ONLY ADMIN ON *.* TO {monitors};
 GRANT SELECT ON {DATABASE}.* TO {monitors};
+CREATE USER '{RIVENDELL_USER}'@'%' IDENTIFIED BY {sql_string(rivendell_password)};
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, CREATE TEMPORARY TABLES,
+  LOCK TABLES ON {DATABASE}.* TO '{RIVENDELL_USER}'@'%';
 """

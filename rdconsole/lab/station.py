@@ -19,18 +19,27 @@ def _current_owner() -> tuple[str, str]:
 
 
 class StationLayout:
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self, root: Path, *, station: str = "backup", login: tuple[str, str] = ("rduser", "")
+    ) -> None:
+        """``station`` names the ``[Identity] StationName``; ``login`` is rd.conf's ``[mySQL]``
+        Loginname and Password (Rivendell's own account)."""
         self.root = root
         self.etc = root / "etc"
         self.mirror = root / "snd.standby"
         self.owner, self.group = _current_owner()
+        self.station = station
+        self.login = login
 
     def create(self) -> StationLayout:
         self.etc.mkdir(parents=True, exist_ok=True)
-        identity = f"[Identity]\nAudioOwner={self.owner}\nAudioGroup={self.group}\n"
+        user, password = self.login
         for mode in ("master", "standby"):
             (self.etc / f"rd.conf.{mode}").write_text(
-                f"{identity}Label=Lab {mode}\n\n[mySQL]\nHostname=127.0.0.1\nDatabase=Rivendell\n"
+                f"[Identity]\nAudioOwner={self.owner}\nAudioGroup={self.group}\n"
+                f"StationName={self.station}\nLabel=Lab {mode}\n\n"
+                f"[mySQL]\nHostname=127.0.0.1\nLoginname={user}\nPassword={password}\n"
+                "Database=Rivendell\n"
             )
             (self.root / f"snd.{mode}").mkdir(exist_ok=True)
         for link, target in (

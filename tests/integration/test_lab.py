@@ -73,7 +73,8 @@ def test_schema_and_probe_replicate(healthy_lab: MariaDBLab) -> None:
 
 def test_monitor_account_has_exactly_its_grants(healthy_lab: MariaDBLab) -> None:
     expected = {
-        "GRANT BINLOG MONITOR, SLAVE MONITOR ON *.* TO `rdconsole`@`{host}`",
+        "GRANT BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, SLAVE MONITOR ON *.* "
+        "TO `rdconsole`@`{host}`",
         "GRANT SELECT ON `Rivendell`.* TO `rdconsole`@`{host}`",
     }
     for run in (healthy_lab.master_sql, healthy_lab.standby_sql):
@@ -86,7 +87,8 @@ def test_monitor_account_has_exactly_its_grants(healthy_lab: MariaDBLab) -> None
 
 
 async def test_monitor_account_over_tcp(healthy_lab: MariaDBLab, tmp_path: Path) -> None:
-    """The generated settings log in; the account reads status but may change nothing."""
+    """The generated settings log in; the account reads status and may promote a standby, but
+    may not touch data, grants or the server's other settings."""
     settings = healthy_lab.settings(tmp_path / "state")
 
     async def run(endpoint_index: int, sql: str) -> Any:
@@ -113,8 +115,8 @@ async def test_monitor_account_over_tcp(healthy_lab: MariaDBLab, tmp_path: Path)
     assert (await run(1, "SHOW SLAVE STATUS"))[0]["Slave_SQL_Running"] == "Yes"
     assert len(await run(1, "SELECT TS FROM Rivendell.HEARTBEAT")) == 1
     for index, sql, code in [
-        (1, "STOP SLAVE", 1227),
-        (1, "SET GLOBAL read_only = 0", 1227),
+        (1, "SET GLOBAL max_connections = 10", 1227),
+        (0, "FLUSH TABLES WITH READ LOCK", 1227),
         (0, "SELECT * FROM mysql.user", 1142),
         (0, "UPDATE Rivendell.HEARTBEAT SET TS = NOW(6)", 1142),
     ]:
