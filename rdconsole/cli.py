@@ -56,6 +56,63 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--dry-run", action="store_true", help="print the exact command and what would change"
     )
+    switch = commands.add_parser(
+        "switch",
+        help="switch a standby host's Rivendell between its master and standby configuration, "
+        "guarded (exit 0/1/2/3/4)",
+        description="rd_config done right: both links must be symlinks and both targets must "
+        "exist; refused while Rivendell GUI modules run (unless --force); stop, verify stopped, "
+        "replace each link atomically, start, verify it stays up; every step audited. "
+        "Exit codes: 0 switched or already in that mode, 1 refused (nothing changed: bad links, "
+        "missing target, GUI modules running, stop failed or not verified), 2 switched but "
+        "Rivendell did not stay up (the rollback command is printed), 3 config error, "
+        "4 another switch is running.",
+    )
+    switch.add_argument("mode", choices=["master", "standby"], help="the configuration to run")
+    switch.add_argument("--standby", metavar="NAME", help="which standby (default: the only one)")
+    switch.add_argument(
+        "--dry-run", action="store_true", help="print the checks and every step's exact command"
+    )
+    switch.add_argument(
+        "--force", action="store_true", help="switch even while Rivendell GUI modules run"
+    )
+    switch.add_argument(
+        "--settle",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds Rivendell must stay up after the start (default: [standby.rivendell] "
+        "settle, 5 s)",
+    )
+    failover = commands.add_parser(
+        "failover",
+        help="promote a standby: checklist, plan, typed confirmation (exit 0/1/2/3)",
+        description="Master down: fence, drain, promote, switch Rivendell. Master up: the "
+        "switchover (read_only on the master, wait, promote). Exit codes: 0 done (with "
+        "--dry-run: it could go), 1 refused: nothing changed, 2 failed half-way (finish with "
+        "--resume), 3 config error.",
+    )
+    failover.add_argument("--standby", metavar="NAME", help="which standby (default: the only one)")
+    failover.add_argument(
+        "--dry-run", action="store_true", help="print the checklist and the plan; change nothing"
+    )
+    failover.add_argument("--yes", action="store_true", help="no prompt (only when nothing blocks)")
+    failover.add_argument(
+        "--fenced",
+        metavar="TEXT",
+        help="how the old master is kept from coming back writable, when rdconsole cannot "
+        "fence it (recorded)",
+    )
+    failover.add_argument(
+        "--override",
+        metavar="TEXT",
+        help="lift an overridable block (SQL thread error, stalled drain, anti-flapping) "
+        "with a reason (recorded)",
+    )
+    failover.add_argument(
+        "--resume", action="store_true", help="finish a run that was interrupted half-way"
+    )
+    commands.add_parser("report", help="the last failover as a Markdown incident report")
     demo = commands.add_parser(
         "demo", help="start a lab of two real MariaDB servers and open the console on it"
     )
@@ -91,10 +148,19 @@ def _status(settings: Settings, as_json: bool) -> int:
 def _console(settings: Settings) -> int:
     from rdconsole.hosts.mysql import build_collectors
     from rdconsole.hosts.state import FileJournal
+    from rdconsole.ops.audio import AudioCollector
+    from rdconsole.ops.sync import sync_runner
     from rdconsole.ui.app import make_app
 
     collectors = build_collectors(settings.hosts, settings.console)
-    app = make_app(settings, collectors, journal=FileJournal(settings.console.state_dir))
+    mirrors = {s.name: AudioCollector(settings, s) for s in settings.standbys if s.audio.enabled}
+    app = make_app(
+        settings,
+        collectors,
+        journal=FileJournal(settings.console.state_dir),
+        audio=mirrors,
+        sync=sync_runner(settings) if mirrors else None,
+    )
     app.run()
     return app.return_code or 0
 
@@ -113,6 +179,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             from rdconsole.sync_cli import sync_command
 
             return sync_command(settings, arguments.standby, arguments.dry_run)
+        if arguments.command == "switch":
+            from rdconsole.switch_cli import switch_command
+
+            return switch_command(
+                settings,
+                arguments.mode,
+                arguments.standby,
+                dry_run=arguments.dry_run,
+                force=arguments.force,
+                settle_s=arguments.settle,
+            )
+        if arguments.command == "failover":
+            from rdconsole.failover_cli import failover_command
+
+            return failover_command(
+                settings,
+                arguments.standby,
+                dry_run=arguments.dry_run,
+                assume_yes=arguments.yes,
+                fenced=arguments.fenced,
+                override=arguments.override,
+                resume=arguments.resume,
+            )
+        if arguments.command == "report":
+            from rdconsole.report_cli import report_command
+
+            return report_command(settings)
         if arguments.command == "config":
             print("\n".join(effective_settings(settings)))
             return 0

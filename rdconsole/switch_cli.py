@@ -66,8 +66,16 @@ def switch_command(
     *,
     dry_run: bool,
     force: bool,
-    settle_s: float,
+    settle_s: float | None,
 ) -> int:
+    """``settle_s`` None: the configured ``[standby.rivendell] settle``."""
+    try:
+        chosen = settings.standby(standby)
+    except KeyError as error:
+        print(f"{PREFIX}: {error.args[0]}", file=sys.stderr)
+        return int(SwitchExit.CONFIG)
+    if settle_s is None:
+        settle_s = chosen.rivendell.settle
     if settle_s <= 0:
         print(f"{PREFIX}: --settle must be positive, got {settle_s:g}", file=sys.stderr)
         return int(SwitchExit.CONFIG)

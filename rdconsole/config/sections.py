@@ -58,6 +58,7 @@ RIVENDELL_KEYS = {
     "stop_command",
     "start_command",
     "check_command",
+    "settle",
 }
 
 
@@ -152,6 +153,7 @@ def read_rivendell(table: Table, audio_dir: Path, systemd: bool | None) -> Riven
         stop_command=table.string("stop_command", stop) or stop,
         start_command=table.string("start_command", start) or start,
         check_command=table.string("check_command", check) or check,
+        settle=table.duration("settle", defaults.settle),
         rd_conf=path("rd_conf", defaults.rd_conf),
         rd_conf_master=path("rd_conf_master", defaults.rd_conf_master),
         rd_conf_standby=path("rd_conf_standby", defaults.rd_conf_standby),

@@ -131,7 +131,9 @@ class RivendellPaths:
     stop_command: str = field(default_factory=lambda: service_command("stop"))
     start_command: str = field(default_factory=lambda: service_command("start"))
     check_command: str = field(default_factory=lambda: service_command("check"))
-    """Exit 0 while Rivendell runs; the start is verified with it for a few seconds."""
+    """Exit 0 while Rivendell runs; the start is verified with it for ``settle`` seconds."""
+    settle: float = 5.0
+    """How long Rivendell must stay up after a switch's start (its ServiceStartupDelay is 5 s)."""
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,8 @@ class PrivilegeDenied(Exception):
     """The account lacks a privilege for one statement (the connection stays usable)."""
 
     def __init__(self, missing: MissingPrivilege) -> None:
-        super().__init__(missing.statement)
+        needs = ", ".join(missing.privileges) or "a privilege the server did not name"
+        super().__init__(f"{missing.statement}: the account lacks one of: {needs}")
         self.missing = missing
 
 

@@ -350,5 +350,6 @@ async def run_switch(
 
 async def switch_for_failover(settings: Settings, standby: str, mode: str) -> tuple[int, str]:
     """``ops.failover.Switcher``: a full guarded switch (never forced past GUI modules)."""
-    outcome = await run_switch(settings, standby, Mode(mode))
+    settle = settings.standby(standby).rivendell.settle
+    outcome = await run_switch(settings, standby, Mode(mode), timing=SwitchTiming(settle_s=settle))
     return int(outcome.exit), outcome.message

@@ -73,7 +73,8 @@ def test_schema_and_probe_replicate(healthy_lab: MariaDBLab) -> None:
 
 def test_monitor_account_has_exactly_its_grants(healthy_lab: MariaDBLab) -> None:
     expected = {
-        "GRANT BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, SLAVE MONITOR ON *.* "
+        "GRANT RELOAD, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, SLAVE MONITOR "
+        "ON *.* "
         "TO `rdconsole`@`{host}`",
         "GRANT SELECT ON `Rivendell`.* TO `rdconsole`@`{host}`",
     }
@@ -116,7 +117,7 @@ async def test_monitor_account_over_tcp(healthy_lab: MariaDBLab, tmp_path: Path)
     assert len(await run(1, "SELECT TS FROM Rivendell.HEARTBEAT")) == 1
     for index, sql, code in [
         (1, "SET GLOBAL max_connections = 10", 1227),
-        (0, "FLUSH TABLES WITH READ LOCK", 1227),
+        (0, "SHUTDOWN", 1227),
         (0, "SELECT * FROM mysql.user", 1142),
         (0, "UPDATE Rivendell.HEARTBEAT SET TS = NOW(6)", 1142),
     ]:
