@@ -46,8 +46,10 @@ class MirrorSource:
         login = f"{self.user}@" if self.user else ""
         return f"rsync://{login}{self.host}:{self.port}/{self.module}/"
 
-    def connection_options(self) -> list[str]:
-        options = [f"--timeout={self.timeout}"]
+    def connection_options(self, *, io_timeout: bool = True) -> list[str]:
+        """Transport options; ``io_timeout`` False leaves out ``--timeout`` (for short probes
+        that are bounded by the caller)."""
+        options = [f"--timeout={self.timeout}"] if io_timeout else []
         if self.transport == "ssh":
             ssh = f"ssh -p {self.port} -o BatchMode=yes -o ConnectTimeout={self.contimeout}"
             options.append(f"--rsh={ssh}")
@@ -75,7 +77,7 @@ class MirrorTarget:
 
 def guard_command(source: MirrorSource) -> list[str]:
     """Lists the guard file: exit 0 present, 23 missing, anything else the master is unreachable."""
-    return ["rsync", *source.connection_options(), source.url + source.guard_file]
+    return ["rsync", *source.connection_options(io_timeout=False), source.url + source.guard_file]
 
 
 def mirror_command(

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from rdconsole.config.settings import HostConfig, SshConfig
+
 STOP_GRACE_S = 5.0
 """How long a stopped command gets between SIGTERM and SIGKILL."""
 
@@ -154,3 +156,16 @@ def remote_command(command: Sequence[str], env: Mapping[str, str] | None = None)
     assignments = [f"{key}={shlex.quote(value)}" for key, value in (env or {}).items()]
     prefix = f"export {' '.join(assignments)}; " if assignments else ""
     return f"echo $$; {prefix}exec {shlex.join(command)}"
+
+
+def shell_for(host: HostConfig) -> Shell:
+    """This host's shell when rdconsole runs on it, else SSH (``[*.ssh]``, then ~/.ssh/config).
+
+    asyncssh is imported only when a remote host needs it: it costs a tenth of a second at
+    start-up, which a cron-run ``sync`` of a local standby should not pay.
+    """
+    if host.local:
+        return LocalShell()
+    from rdconsole.hosts.ssh import SshShell
+
+    return SshShell(host.host, host.ssh or SshConfig())

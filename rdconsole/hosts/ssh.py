@@ -13,12 +13,10 @@ from typing import Any
 
 import asyncssh
 
-from rdconsole.config.settings import HostConfig, SshConfig
+from rdconsole.config.settings import SshConfig
 from rdconsole.hosts.shell import (
     STOP_GRACE_S,
     CommandResult,
-    LocalShell,
-    Shell,
     ShellError,
     remote_command,
 )
@@ -182,10 +180,3 @@ class SshShell:
             except TimeoutError:
                 self._connection.abort()
         self._connection = None
-
-
-def shell_for(host: HostConfig) -> Shell:
-    """This host's shell when rdconsole runs on it, else SSH (``[*.ssh]``, then ~/.ssh/config)."""
-    if host.local:
-        return LocalShell()
-    return SshShell(host.host, host.ssh or SshConfig())

@@ -17,8 +17,7 @@ from rdconsole.config.settings import HostConfig, Settings
 from rdconsole.core.audio import AudioSnapshot, from_state_file, missing_cuts
 from rdconsole.core.layout import Mode
 from rdconsole.hosts.mysql import PrivilegeDenied, read_cut_names
-from rdconsole.hosts.shell import Shell, ShellError
-from rdconsole.hosts.ssh import shell_for
+from rdconsole.hosts.shell import Shell, ShellError, shell_for
 from rdconsole.hosts.state import read_state_file
 from rdconsole.ops.mirror_checks import list_audio_files, probe_guard, probe_layout
 from rdconsole.ops.sync import mirror_source, sync_paths

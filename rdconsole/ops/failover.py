@@ -24,8 +24,8 @@ from rdconsole.config.settings import HostConfig, Settings
 from rdconsole.core.failover_plan import Step, StepKind
 from rdconsole.core.vocabulary import binlog_from_row, replica_from_row
 from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
-from rdconsole.hosts.shell import ShellError
-from rdconsole.hosts.ssh import SshShell, shell_for
+from rdconsole.hosts.shell import ShellError, shell_for
+from rdconsole.hosts.ssh import SshShell
 from rdconsole.hosts.state import AuditLog, read_state_file, who, write_state_file
 from rdconsole.ops.preflight import Preflight, check_target, marker_document, marker_path
 

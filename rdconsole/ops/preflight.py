@@ -27,8 +27,8 @@ from rdconsole.core.model import HostSnapshot
 from rdconsole.core.rdconf import parse_rdconf
 from rdconsole.core.vocabulary import Vocabulary, parse_version, vocabulary_for
 from rdconsole.hosts.mysql import MySQLCollector, MySQLSession, PrivilegeDenied
-from rdconsole.hosts.shell import Shell, ShellError
-from rdconsole.hosts.ssh import SshShell, shell_for
+from rdconsole.hosts.shell import Shell, ShellError, shell_for
+from rdconsole.hosts.ssh import SshShell
 from rdconsole.hosts.state import FileJournal, read_state_file
 from rdconsole.ops.audio import AudioCollector
 from rdconsole.ops.mirror_checks import probe_guard, probe_layout

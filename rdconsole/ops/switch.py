@@ -47,8 +47,7 @@ from rdconsole.hosts.rivendell import (
     switch_paths,
     unwritable_dirs,
 )
-from rdconsole.hosts.shell import Shell, ShellError
-from rdconsole.hosts.ssh import shell_for
+from rdconsole.hosts.shell import Shell, ShellError, shell_for
 from rdconsole.hosts.state import AuditLog, LockBusy, RunLock
 from rdconsole.ops.mirror_checks import probe_layout
 from rdconsole.ops.sync import sync_paths

@@ -13,7 +13,7 @@ import enum
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,8 +32,7 @@ from rdconsole.core.sync_plan import (
     shell_line,
 )
 from rdconsole.hosts.rsync import stream_rsync
-from rdconsole.hosts.shell import Shell, ShellError
-from rdconsole.hosts.ssh import shell_for
+from rdconsole.hosts.shell import Shell, ShellError, shell_for
 from rdconsole.hosts.state import (
     AuditLog,
     LockBusy,
@@ -119,7 +118,6 @@ class _Run:
         standby: HostConfig,
         shell: Shell,
         observer: SyncObserver | None,
-        as_root: bool,
     ) -> None:
         self.settings = settings
         self.standby = standby
@@ -127,7 +125,8 @@ class _Run:
         self.observer = observer
         self.started = datetime.now(UTC)
         self.source = mirror_source(settings.master)
-        self.target = mirror_target(standby, as_root=as_root)
+        self.target = mirror_target(standby, as_root=False)
+        """``set_owner`` is learned with the first checks (only root may chown)."""
         self.state_path = sync_paths(settings, standby)[1]
         self.previous_state: dict[str, Any] = {}
 
@@ -254,7 +253,7 @@ async def run_sync(
         return SyncOutcome(SyncExit.BUSY, f"another sync is running: {busy}")
     shell = shell_factory(standby)
     try:
-        run = _Run(settings, standby, shell, observer, as_root=await _is_root(shell))
+        run = _Run(settings, standby, shell, observer)
         if lock.previous_holder:
             run.phase(f"took over the lock left by dead process {lock.previous_holder}")
         run.previous_state = read_state_file(state_path) or {}
@@ -288,11 +287,17 @@ async def _is_root(shell: Shell) -> bool:
 async def _guarded(run: _Run, dry_run: bool) -> SyncOutcome:
     command = shell_line(mirror_command(run.source, run.target, run.started, dry_run=False))
     try:
-        run.phase(f"checking {run.standby.name}'s Rivendell links")
-        refusal = await run.check_layout()
-        if refusal is None:
-            run.phase(f"checking {run.source.guard_file} on {run.settings.master.name}")
-            refusal = await run.check_guard()
+        run.phase(
+            f"checking {run.standby.name}'s Rivendell links and {run.source.guard_file} on "
+            f"{run.settings.master.name}"
+        )
+        # Independent read-only checks, run together: a cron-run sync should not wait on each.
+        as_root, layout_refusal, guard_refusal = await asyncio.gather(
+            _is_root(run.shell), run.check_layout(), run.check_guard()
+        )
+        run.target = replace(run.target, set_owner=as_root)
+        command = shell_line(mirror_command(run.source, run.target, run.started, dry_run=False))
+        refusal = layout_refusal or guard_refusal
         if refusal is not None:
             return SyncOutcome(SyncExit.REFUSED, refusal, command)
         await run.remove_temp_files()

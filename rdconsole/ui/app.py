@@ -1,4 +1,5 @@
-"""The live console: one async poller per host, a verdict, panels that render it.
+"""The live console: one async poller per host (and per watched audio mirror), a verdict,
+panels that render it.
 
 ``make_app`` is the one way to build it, for the CLI and for the tests.
 """
@@ -14,7 +15,7 @@ from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -23,13 +24,15 @@ from textual.worker import Worker, WorkerState
 from rdconsole.config.settings import Settings
 from rdconsole.core.model import HostSnapshot
 from rdconsole.core.verdict import Severity, Verdict
-from rdconsole.ops.monitor import Collector, Drills, Journal
+from rdconsole.ops.monitor import AudioWatcher, Collector, Drills, Journal, SyncRunner
 from rdconsole.ui.drills import DRILLS, DRILLS_BY_NAME, Drill
-from rdconsole.ui.messages import HostPolled
+from rdconsole.ui.messages import AudioPolled, HostPolled, SyncFinished, SyncPreviewed, SyncUpdate
+from rdconsole.ui.mirror import MirrorControl
 from rdconsole.ui.panels import EventLog, MasterPanel, ProblemsPanel, StandbyPanel, StatusBar
 from rdconsole.ui.panels.field import set_severity
 from rdconsole.ui.polling import Poller
-from rdconsole.ui.screens import HelpScreen
+from rdconsole.ui.screens import HelpScreen, RsyncLogScreen
+from rdconsole.ui.screens.help import AUDIO_PANELS, PANELS
 from rdconsole.ui.state import ConsoleState
 
 CLOSE_TIMEOUT = 2.0
@@ -72,6 +75,22 @@ class RdConsoleApp(App[None]):
             tooltip="all problems and fixes on the whole screen (p or Esc returns)",
             id="problems",
         ),
+        Binding(
+            "s",
+            "sync",
+            "Sync",
+            tooltip="sync the audio mirror: shows its dry run first, then asks (y runs it)",
+            id="sync",
+        ),
+        Binding(
+            "l",
+            "rsync_log",
+            "Rsync log",
+            # Listed in the help, not the footer: 80 columns fit the drill keys or this one.
+            show=False,
+            tooltip="rsync's lines from the syncs started here (l or Esc returns)",
+            id="rsync-log",
+        ),
         *(
             Binding(
                 drill.key,
@@ -96,6 +115,8 @@ class RdConsoleApp(App[None]):
         journal: Journal | None,
         drills: Drills | None,
         clock: Callable[[], datetime],
+        audio: Mapping[str, AudioWatcher],
+        sync: SyncRunner | None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -118,11 +139,19 @@ class RdConsoleApp(App[None]):
             standby.name: StandbyPanel(standby, settings.console.thresholds, id=f"standby-{index}")
             for index, standby in enumerate(settings.standbys)
         }
+        self.mirror = MirrorControl(self, settings, audio, sync)
+        """The audio mirrors: their pollers, panels and the syncs started here."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.settings.master.name, [s.name for s in self.settings.standbys])
         with Horizontal(id="hosts"):
-            yield MasterPanel(self.settings.master)
+            if self.mirror.panels:
+                # The audio panels fill the room the (shorter) master panel leaves.
+                with Vertical(id="master-column"):
+                    yield MasterPanel(self.settings.master)
+                    yield from self.mirror.panels.values()
+            else:
+                yield MasterPanel(self.settings.master)
             yield from self._standby_panels.values()
         yield ProblemsPanel()
         yield EventLog()
@@ -144,6 +173,7 @@ class RdConsoleApp(App[None]):
     def _start_pollers(self) -> None:
         for name in self._pollers:
             self._start_poller(name)
+        self.mirror.start_pollers()
 
     def _start_poller(self, name: str) -> None:
         poller = self._pollers[name]
@@ -171,12 +201,20 @@ class RdConsoleApp(App[None]):
             self._standby_panels[snapshot.name].show(
                 snapshot, master, self.state.lag_history(snapshot.name), now
             )
-        self.verdict = self.state.verdict()
+        self._judge(now)
+
+    def on_audio_polled(self, message: AudioPolled) -> None:
+        now = self._clock()
+        self.mirror.polled(message, now)
+        self._judge(now)
+
+    def _judge(self, now: datetime) -> None:
+        self.verdict = self.state.verdict(now)
         self.query_one(StatusBar).show(self.verdict, self.state.waiting_for(), now)
+        self._show_host_severities(self.verdict)
 
     def watch_verdict(self, old: Verdict | None, new: Verdict | None) -> None:
         self.query_one(ProblemsPanel).problems = None if new is None else new.problems
-        self._show_host_severities(new)
         if new is None:
             return
         if old is None or old.phrase is not new.phrase:
@@ -187,14 +225,19 @@ class RdConsoleApp(App[None]):
             self.bell()
 
     def _show_host_severities(self, verdict: Verdict | None) -> None:
-        """Each host panel's border class is the worst of its problems."""
+        """Each panel's border class is the worst of its problems (audio ones on the audio
+        panel, not on the standby's)."""
+        now = self._clock()
+        audio = {p for name in self.mirror.panels for p in self.state.audio_problems(name, now)}
         panels = {self.settings.master.name: self.query_one(MasterPanel), **self._standby_panels}
         for name, panel in panels.items():
             if verdict is None:
                 set_severity(panel, None)
                 continue
-            ranks = [p.severity for p in verdict.problems if p.host == name]
+            ranks = [p.severity for p in verdict.problems if p.host == name and p not in audio]
             set_severity(panel, max(ranks, key=lambda s: s.rank, default=Severity.OK))
+        for name, audio_panel in self.mirror.panels.items():
+            set_severity(audio_panel, self.mirror.severity(name, now))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures land: log them, restart crashed pollers."""
@@ -207,6 +250,10 @@ class RdConsoleApp(App[None]):
                 f"poller for {worker.name} failed ({worker.error!r}); restarting in {delay:g} s"
             )
             self.set_timer(delay, partial(self._start_poller, worker.name))
+        elif worker.group.startswith("audio:"):
+            self.mirror.poller_crashed(worker)
+        elif worker.group in ("sync", "sync-preview"):
+            self.mirror.sync_crashed(worker)
         else:
             self.log_event(f"{worker.description or worker.name} failed: {worker.error!r}")
 
@@ -214,6 +261,7 @@ class RdConsoleApp(App[None]):
         self.log_event("poll now")
         for poller in self._pollers.values():
             poller.poll_now()
+        self.mirror.poll_now()
 
     def action_problems(self) -> None:
         """Toggle the problems list between its place and the whole screen."""
@@ -230,7 +278,26 @@ class RdConsoleApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "drill":
             return self.drills is not None
+        if action in ("sync", "rsync_log"):
+            return self.mirror.key_state(action)
         return True
+
+    # Audio sync --------------------------------------------------------------------------------
+
+    def action_sync(self) -> None:
+        self.mirror.start_sync()
+
+    def action_rsync_log(self) -> None:
+        self.push_screen(RsyncLogScreen(self.mirror.log))
+
+    def on_sync_previewed(self, message: SyncPreviewed) -> None:
+        self.mirror.previewed(message)
+
+    def on_sync_update(self, message: SyncUpdate) -> None:
+        self.mirror.update(message)
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        self.mirror.finished(message)
 
     def action_drill(self, name: str) -> None:
         drills = self.drills
@@ -251,7 +318,8 @@ class RdConsoleApp(App[None]):
         self.log_event(f"drill done: {drill.what}")
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self._key_help()))
+        panels = (*PANELS, *AUDIO_PANELS) if self.mirror.panels else PANELS
+        self.push_screen(HelpScreen(self._key_help(), panels))
 
     def _key_help(self) -> list[tuple[str, str]]:
         """The keys that work now, from the bindings (the single source of keys)."""
@@ -267,6 +335,7 @@ class RdConsoleApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Poll now", "Poll every host immediately", self.action_poll_now)
+        yield from self.mirror.commands()
         if self.drills is not None:
             for drill in DRILLS:
                 yield SystemCommand(
@@ -275,22 +344,27 @@ class RdConsoleApp(App[None]):
 
     # Quitting ----------------------------------------------------------------------------------
 
+    async def action_quit(self) -> None:
+        """Quit; while the console's sync runs, only on a second q (the first one warns)."""
+        if not self.mirror.hold_quit():
+            await super().action_quit()
+
     async def on_unmount(self) -> None:
-        """Stop the pollers, then close every collector (each within a timeout)."""
-        workers = list(self._poll_workers.values())
+        """Stop the pollers (and a sync), then close every collector (each within a timeout)."""
+        workers = [*self._poll_workers.values(), *self.mirror.workers]
         for worker in workers:
             worker.cancel()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 # wait() raises for a cancelled worker once its task has ended: that is the point.
                 await asyncio.gather(*(w.wait() for w in workers), return_exceptions=True)
-        await asyncio.gather(
-            *(self._close(poller) for poller in self._pollers.values()), return_exceptions=True
-        )
+        closing: list[Collector | AudioWatcher] = [p.collector for p in self._pollers.values()]
+        closing += [poller.watcher for poller in self.mirror.pollers.values()]
+        await asyncio.gather(*(self._close(each) for each in closing), return_exceptions=True)
 
-    async def _close(self, poller: Poller) -> None:
+    async def _close(self, closable: Collector | AudioWatcher) -> None:
         async with asyncio.timeout(CLOSE_TIMEOUT):
-            await poller.collector.close()
+            await closable.close()
 
 
 def make_app(
@@ -300,17 +374,31 @@ def make_app(
     journal: Journal | None = None,
     drills: Drills | None = None,
     clock: Callable[[], datetime] | None = None,
+    audio: Mapping[str, AudioWatcher] | None = None,
+    sync: SyncRunner | None = None,
 ) -> RdConsoleApp:
     """The console for ``settings``, reading each host through ``collectors[host name]``.
 
     ``clock`` gives every time shown on screen (default: local wall time); ``drills`` enables
-    the demo keys. Raises ValueError when collectors and configured hosts do not match.
+    the demo keys. ``audio`` watches the audio mirror of the standbys it names (an audio panel
+    each); ``sync`` lets the ``s`` key run a sync to one of them. Raises ValueError when
+    collectors and configured hosts do not match, or ``audio`` names a host that is no standby.
     """
     configured = {host.name for host in settings.hosts}
     if set(collectors) != configured:
         missing = ", ".join(sorted(configured - set(collectors))) or "none"
         extra = ", ".join(sorted(set(collectors) - configured)) or "none"
         raise ValueError(f"collectors do not match the hosts: missing {missing}; unknown {extra}")
+    standbys = {standby.name for standby in settings.standbys}
+    if audio and not set(audio) <= standbys:
+        unknown = ", ".join(sorted(set(audio) - standbys))
+        raise ValueError(f"audio watchers for hosts that are no standby: {unknown}")
     return RdConsoleApp(
-        settings, collectors, journal=journal, drills=drills, clock=clock or _local_now
+        settings,
+        collectors,
+        journal=journal,
+        drills=drills,
+        clock=clock or _local_now,
+        audio=audio or {},
+        sync=sync,
     )

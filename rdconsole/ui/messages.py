@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from rdconsole.core.audio import AudioSnapshot
 from rdconsole.core.model import HostSnapshot
+from rdconsole.core.rsync_progress import SyncProgress
+from rdconsole.ops.sync import SyncOutcome
 
 
 class HostPolled(Message, bubble=False):
@@ -13,3 +16,50 @@ class HostPolled(Message, bubble=False):
     def __init__(self, snapshot: HostSnapshot) -> None:
         super().__init__()
         self.snapshot = snapshot
+
+
+class AudioPolled(Message, bubble=False):
+    """An audio poller read a standby's mirror, or gave up on it (``snapshot`` None)."""
+
+    def __init__(self, standby: str, snapshot: AudioSnapshot | None, failure: str = "") -> None:
+        super().__init__()
+        self.standby = standby
+        self.snapshot = snapshot
+        self.failure = failure
+        """Why there is no snapshot (empty when there is one)."""
+
+
+class SyncPreviewed(Message, bubble=False):
+    """The dry run the sync key starts came back (or was refused)."""
+
+    def __init__(self, standby: str, outcome: SyncOutcome) -> None:
+        super().__init__()
+        self.standby = standby
+        self.outcome = outcome
+
+
+class SyncUpdate(Message, bubble=False):
+    """How a console-started sync stands; a newer one replaces an unhandled older one.
+
+    New rsync lines are not carried here (a replaced message would lose them): they wait in the
+    run's bounded ``SyncLog``, which the handler reads.
+    """
+
+    def __init__(self, standby: str, phase: str, progress: SyncProgress | None) -> None:
+        super().__init__()
+        self.standby = standby
+        self.phase = phase
+        self.progress = progress
+        """None until rsync printed its first event."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SyncUpdate) and message.standby == self.standby
+
+
+class SyncFinished(Message, bubble=False):
+    """A console-started sync ended; posted after its last update."""
+
+    def __init__(self, standby: str, outcome: SyncOutcome) -> None:
+        super().__init__()
+        self.standby = standby
+        self.outcome = outcome

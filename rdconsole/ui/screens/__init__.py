@@ -1,5 +1,6 @@
 """Screens pushed over the console."""
 
 from rdconsole.ui.screens.help import HelpScreen
+from rdconsole.ui.screens.sync import RsyncLogScreen, SyncPreviewScreen
 
-__all__ = ["HelpScreen"]
+__all__ = ["HelpScreen", "RsyncLogScreen", "SyncPreviewScreen"]

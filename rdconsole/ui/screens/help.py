@@ -46,6 +46,23 @@ PANELS = (
     ("events", "state changes, with the time they were seen."),
 )
 
+AUDIO_PANELS = (
+    (
+        "audio",
+        "the standby's mirror of the master's audio. guard: the master's guard file, checked at "
+        "the time shown (the mirror runs only while it is there); mirror ACTIVE, or PAUSED and "
+        "why, with the Rivendell mode (master, standby, mixed); last: the last run's result, "
+        "age and what it moved, STALE when older than stale_after; cuts: cuts with no audio "
+        "on the standby (dead air after a failover).",
+    ),
+    (
+        "sync",
+        "a run in progress, started here or by the timer: share of the file list done, files "
+        "done and left, the current file, the rate and the current file's ETA.",
+    ),
+)
+"""Shown in the help only when the console watches an audio mirror."""
+
 
 class HelpScreen(ModalScreen[None]):
     """Modal, so the pollers (owned by the App) keep running behind it."""
@@ -55,10 +72,13 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "close", "Close", show=False, id="help-close-q"),
     ]
 
-    def __init__(self, keys: Sequence[tuple[str, str]]) -> None:
-        """``keys`` are (key as displayed, what it does) pairs."""
+    def __init__(
+        self, keys: Sequence[tuple[str, str]], panels: Sequence[tuple[str, str]] = PANELS
+    ) -> None:
+        """``keys`` are (key as displayed, what it does) pairs, ``panels`` (term, meaning)."""
         super().__init__(id="help")
         self._keys = keys
+        self._panels = panels
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
@@ -69,7 +89,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Field(key, what)
             yield Field("Esc / q", "close this help")
             yield Label("What the panels mean", classes="heading")
-            for term, meaning in PANELS:
+            for term, meaning in self._panels:
                 yield Field(term, meaning)
             yield Label("Colour only repeats what the words and symbols say.", classes="heading")
 
