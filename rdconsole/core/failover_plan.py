@@ -1,8 +1,8 @@
 """The promotion plan: ordered, idempotent steps with their exact SQL and commands (pure).
 
-Failover (master DOWN or attested): fence -> stop the IO thread -> drain gate -> stop the SQL
-thread -> record final coordinates -> RESET SLAVE ALL -> read_only OFF (read back) -> switch
-Rivendell to standby -> post-check with rd.conf.standby's credentials -> promotion marker.
+Failover (master DOWN or attested): fence -> drain gate (a stall aborts with nothing changed)
+-> stop replication -> record final coordinates -> RESET SLAVE ALL -> read_only OFF (read back)
+-> switch Rivendell to standby -> post-check with rd.conf.standby's credentials -> marker.
 Switchover (master UP): read_only ON on the master (read back) -> [stop its Rivendell] -> its
 final position -> wait until the standby executed it -> the same promotion steps. Nothing
 restarts the IO thread or the server, or resets, before the drain is proven.
@@ -62,10 +62,10 @@ class Plan:
 def _promotion(standby: str, vocabulary: Vocabulary, *, start: int) -> list[Step]:
     steps = [
         Step(
-            "stop-sql",
+            "stop-replication",
             StepKind.STANDBY_SQL,
             standby,
-            "Stop the SQL thread",
+            "Stop replication",
             (vocabulary.stop_replica,),
             expect="no replication thread runs",
         ),
@@ -207,23 +207,13 @@ def plan_promotion(
             )
         steps.append(
             Step(
-                "stop-io",
-                StepKind.STANDBY_SQL,
-                standby,
-                "Stop receiving from the old master",
-                (standby_vocabulary.stop_io_thread,),
-                expect="IO thread No; the relay log is kept",
-            )
-        )
-        steps.append(
-            Step(
                 "drain",
                 StepKind.WAIT_DRAINED,
                 standby,
                 "Wait until the relay log is executed",
                 (standby_vocabulary.replica_status,),
-                expect="same file, Read = Exec, no SQL error; abort only when it "
-                "stops progressing for drain_timeout",
+                expect="same file, Read = Exec, no SQL error; a stall aborts with nothing "
+                "changed (the IO thread has nothing to receive from a dead master)",
             )
         )
     numbered = [

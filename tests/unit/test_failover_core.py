@@ -184,7 +184,6 @@ def test_failover_plan_order_and_exact_sql() -> None:
     assert plan.path == "failover"
     assert kinds(plan) == [
         StepKind.ATTEST,
-        StepKind.STANDBY_SQL,
         StepKind.WAIT_DRAINED,
         StepKind.STANDBY_SQL,
         StepKind.RECORD_COORDINATES,
@@ -195,11 +194,10 @@ def test_failover_plan_order_and_exact_sql() -> None:
         StepKind.MARKER,
     ]
     texts = [step.text() for step in plan.steps]
-    assert texts[1] == "STOP SLAVE IO_THREAD"
-    assert texts[3] == "STOP SLAVE"
-    assert texts[5] == "RESET SLAVE ALL"
-    assert texts[6] == "SET GLOBAL read_only = OFF; SELECT @@GLOBAL.read_only AS read_only"
-    assert [step.id for step in plan.steps][:2] == ["01-fence", "02-stop-io"]
+    assert texts[2] == "STOP SLAVE"
+    assert texts[4] == "RESET SLAVE ALL"
+    assert texts[5] == "SET GLOBAL read_only = OFF; SELECT @@GLOBAL.read_only AS read_only"
+    assert [step.id for step in plan.steps][:3] == ["01-fence", "02-drain", "03-stop-replication"]
     # the drain is proven before anything resets
     assert texts.index("RESET SLAVE ALL") > kinds(plan).index(StepKind.WAIT_DRAINED)
 
