@@ -59,6 +59,18 @@ class StepFailed(Exception):
     pass
 
 
+READ_ONLY_KINDS = frozenset(
+    {
+        StepKind.ATTEST,
+        StepKind.WAIT_DRAINED,
+        StepKind.WAIT_CAUGHT_UP,
+        StepKind.RECORD_COORDINATES,
+        StepKind.RECORD_MASTER_POSITION,
+    }
+)
+"""Steps that change no host: a failure after only these leaves everything as it was."""
+
+
 @dataclass(frozen=True)
 class FailoverOutcome:
     exit: FailoverExit
@@ -237,19 +249,7 @@ class _Runner:
         for entry in self.journal["steps"]:
             if entry["status"] == "done":
                 continue
-            step = Step(
-                **{k: entry[k] for k in ("id", "kind", "host", "title", "command", "expect")},
-                statements=tuple(entry["statements"]),
-            )
-            step = Step(
-                step.id,
-                StepKind(step.kind),
-                step.host,
-                step.title,
-                step.statements,
-                step.command,
-                step.expect,
-            )
+            step = _step_of(entry)
             entry.update(status="running", started_at=_now())
             self.save()
             self.notify(step, "running", "")
@@ -277,13 +277,7 @@ class _Runner:
                     duration_s=round(time.monotonic() - started, 3),
                 )
                 self.notify(step, "failed", str(error))
-                done = [e["id"] for e in self.journal["steps"] if e["status"] == "done"]
-                return FailoverOutcome(
-                    FailoverExit.FAILED,
-                    f"step {step.id} ({step.title}) failed: {error}. Done so far: "
-                    f"{', '.join(done) or 'nothing'}. Fix the cause, then finish with "
-                    "`rdconsole failover --resume` (every step is safe to repeat).",
-                )
+                return self.failed(step, error)
             entry.update(status="done", ended_at=_now(), result=result)
             self.save()
             self.audit.write(
@@ -300,6 +294,24 @@ class _Runner:
         self.save()
         return FailoverOutcome(
             FailoverExit.DONE, f"{self.standby.name} is the master now ({self.journal['path']})"
+        )
+
+    def failed(self, step: Step, error: BaseException) -> FailoverOutcome:
+        done = [e for e in self.journal["steps"] if e["status"] == "done"]
+        if all(StepKind(e["kind"]) in READ_ONLY_KINDS for e in done):
+            # Nothing on any host changed yet: close the run, there is nothing to resume.
+            self.journal.update(finished=True, aborted=True, finished_at=_now())
+            self.save()
+            return FailoverOutcome(
+                FailoverExit.REFUSED,
+                f"step {step.id} ({step.title}) failed: {error}. Nothing was changed.",
+            )
+        names = ", ".join(e["id"] for e in done)
+        return FailoverOutcome(
+            FailoverExit.FAILED,
+            f"step {step.id} ({step.title}) failed: {error}. Done so far: {names}. Fix the "
+            "cause, then finish with `rdconsole failover --resume` (every step is safe to "
+            "repeat).",
         )
 
     def notify(self, step: Step, status: str, detail: str) -> None:
