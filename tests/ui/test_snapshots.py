@@ -5,11 +5,20 @@ Deterministic: scripted hosts, a fixed clock, two polls each (``samples.play_sce
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
+from textual.pilot import Pilot
 
-from tests.ui.samples import play_scenario, scenario_app
+from tests.ui.samples import (
+    FakeSyncRunner,
+    audio_app,
+    play_scenario,
+    play_sync,
+    scenario_app,
+    wait_until,
+)
 
 SnapCompare = Callable[..., bool]
 
@@ -45,3 +54,21 @@ def test_help(snap_compare: SnapCompare) -> None:
     assert snap_compare(
         app, terminal_size=(80, 24), run_before=play_scenario, press=["question_mark"]
     )
+
+
+def test_audio_sync_running(snap_compare: SnapCompare) -> None:
+    """A sync started from the console, held mid-run: the audio panel under the master."""
+    app = audio_app(sync=FakeSyncRunner(hold=asyncio.Event()))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=play_sync)
+
+
+def test_sync_dry_run_summary(snap_compare: SnapCompare) -> None:
+    async def preview(pilot: Pilot[None]) -> None:
+        await play_scenario(pilot)
+        await wait_until(pilot, lambda: app.state.audio_received >= 1)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "SyncPreviewScreen")
+        await pilot.pause()
+
+    app = audio_app(sync=FakeSyncRunner())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=preview)

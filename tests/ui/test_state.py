@@ -53,14 +53,14 @@ def test_lag_summary_counts_unknown_polls() -> None:
 def test_state_waits_for_every_host_then_judges() -> None:
     state = ConsoleState(sample_settings())
     state.record(master_up())
-    assert state.verdict() is None
+    assert state.verdict(fixed_clock()) is None
     assert state.waiting_for() == [STANDBY]
     state.record(standby())
-    verdict = state.verdict()
+    verdict = state.verdict(fixed_clock())
     assert verdict is not None and verdict.phrase is Phrase.HEALTHY
     lines = state.record(master_down())
     assert lines == [f"{MASTER}: unreachable: refused (2003): {REFUSED}"]
-    verdict = state.verdict()
+    verdict = state.verdict(fixed_clock())
     assert verdict is not None and verdict.phrase is Phrase.MASTER_DOWN
 
 

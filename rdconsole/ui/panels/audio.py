@@ -68,8 +68,12 @@ class AudioPanel(Vertical):
     def show_failure(self, failure: str) -> None:
         """The check failed: keep the last values, say they are old."""
         set_severity(self, Severity.UNKNOWN)
-        shown = f", showing {self._checked}" if self._audio is not None else ""
-        self.border_subtitle = with_symbol(Severity.UNKNOWN, f"{failure}{shown}")
+        if self._audio is None or self._shown_at is None:
+            self.border_subtitle = with_symbol(Severity.UNKNOWN, failure)
+        else:
+            # The reason is in the event log; the panel says how old its values are.
+            shown = clock_time(self._audio.checked_at, self._shown_at)
+            self.border_subtitle = with_symbol(Severity.UNKNOWN, f"check failed, showing {shown}")
 
     def show_run(self, run: RunView | None) -> None:
         """Only the run rows (cheap: called for every progress update of the console's run)."""
