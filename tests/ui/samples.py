@@ -258,7 +258,7 @@ def scenario_app(name: str) -> RdConsoleApp:
     return make_app(sample_settings(), SCENARIOS[name](), clock=fixed_clock)
 
 
-WAIT_LIMIT = 5.0
+WAIT_LIMIT = 20.0
 """Seconds ``wait_until`` waits before failing the test."""
 
 
@@ -291,14 +291,14 @@ SYNC_TOTAL = 40
 
 
 def audio_ok(**changes: Any) -> AudioSnapshot:
-    """Guard present, mode standby, last run ok 25 minutes before the screen time, all cuts."""
+    """Guard present, mode master, last run ok 25 minutes before the screen time, all cuts."""
     healthy = AudioSnapshot(
         standby=STANDBY,
         checked_at=SCREEN_TIME,
         guard_present=True,
         guard_detail="guard file present",
         guard_checked_at=T0,
-        mode=Mode.STANDBY,
+        mode=Mode.MASTER,
         live_on_mirror=False,
         running=None,
         last=LastSync(

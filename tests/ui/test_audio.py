@@ -82,7 +82,7 @@ async def test_panel_shows_guard_mirror_last_run_and_cuts() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await checked(pilot)
         assert audio_field(app, "guard") == "✔ present (14:03:20)"
-        assert audio_field(app, "mirror") == "✔ ACTIVE, mode standby"
+        assert audio_field(app, "mirror") == "✔ ACTIVE, mode master"
         assert audio_field(app, "last") == "✔ ok 25m ago: 12 files, 142.0 MiB, 0 deleted"
         assert audio_field(app, "cuts") == "✔ none missing of 1,234"
         assert panel(app).border_subtitle == "checked 14:03:22"
@@ -101,7 +101,7 @@ async def test_guard_missing_pauses_the_mirror_and_degrades_the_verdict() -> Non
         await checked(pilot, 2)
         assert audio_field(app, "guard") == "▲ MISSING (14:03:20)"
         assert audio_field(app, "mirror") == (
-            "▲ PAUSED: guard file missing on the master (mode standby)"
+            "▲ PAUSED: guard file missing on the master (mode master)"
         )
         assert "▲ DEGRADED" in header(app)
         assert "the mirror is paused: guard file missing" in problems(app)
@@ -309,7 +309,7 @@ async def test_keys_answer_while_a_sync_streams() -> None:
 
         watcher = asyncio.create_task(watch())
         await pilot.press("question_mark")
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(20):
             await watcher
         assert opened[0] < total, "the help opened while the sync streamed"
         await pilot.press("escape")

@@ -49,10 +49,10 @@ def test_guard_reads_in_words_with_its_check_time() -> None:
 @pytest.mark.parametrize(
     ("snapshot", "text", "state"),
     [
-        (audio_ok(), "✔ ACTIVE, mode standby", State.OK),
+        (audio_ok(), "✔ ACTIVE, mode master", State.OK),
         (
             audio_guard_missing(),
-            "▲ PAUSED: guard file missing on the master (mode standby)",
+            "▲ PAUSED: guard file missing on the master (mode master)",
             State.WARNING,
         ),
         (
