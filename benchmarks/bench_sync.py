@@ -50,9 +50,8 @@ from rdconsole.ops.sync import mirror_source
 SMALL_MEAN = 51 * 1024
 """Mean size of ``make_audio_store``'s small files (2-100 KiB)."""
 PHASES = (
-    ("start-up", "checking", "interpreter, imports, config, lock, id -u"),
-    ("layout probe", "checking repl.chk", "sh readlink probe of the Rivendell links"),
-    ("guard + temp find", "mirroring", "rsync URL/repl.chk, find stale temp files"),
+    ("start-up", "checking", "interpreter, imports, config, lock"),
+    ("checks", "mirroring", "id -u, links probe and rsync URL/repl.chk (together); temp find"),
     ("transfer", None, "nice ionice rsync --progress, parsed; temp find; state file"),
 )
 """(name, prefix of the phase line that ends it (after ``rdconsole sync: ``), what it covers)."""

@@ -144,15 +144,21 @@ class AuditLog:
         return _read_json_lines([self.path])
 
 
-def write_state_file(path: Path, document: Mapping[str, Any]) -> None:
-    """Replace ``path`` atomically (temp file in the same directory, fsync, rename)."""
+def write_state_file(path: Path, document: Mapping[str, Any], *, durable: bool = True) -> None:
+    """Replace ``path`` atomically (temp file in the same directory, rename).
+
+    ``durable`` fsyncs first: for results and journals. Progress updates pass False: an fsync
+    while rsync fills the page cache can take tens of milliseconds, and a lost progress line
+    after a power cut costs nothing (readers see the previous whole file, never a torn one).
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, default=str)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:

@@ -207,7 +207,7 @@ class _Run:
     def idle_timeout(self) -> float:
         return self.standby.audio.idle_timeout
 
-    def write_state(self, **fields: Any) -> None:
+    def write_state(self, *, durable: bool = True, **fields: Any) -> None:
         document = {
             "standby": self.standby.name,
             "pid": os.getpid(),
@@ -217,7 +217,7 @@ class _Run:
         }
         if "last" not in document and "last" in self.previous_state:
             document["last"] = self.previous_state["last"]
-        write_state_file(self.state_path, document)
+        write_state_file(self.state_path, document, durable=durable)
 
 
 def _progress_fields(progress: SyncProgress) -> dict[str, Any]:
@@ -328,7 +328,9 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
         now = time.monotonic()
         if now - last_write >= STATE_EVERY_S:
             last_write = now
-            run.write_state(running=True, phase="transfer", progress=_progress_fields(progress))
+            run.write_state(
+                running=True, phase="transfer", progress=_progress_fields(progress), durable=False
+            )
 
     try:
         result = await stream_rsync(

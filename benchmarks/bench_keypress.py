@@ -1,0 +1,108 @@
+"""Console keypress latency while a sync streams: ``python benchmarks/bench_keypress.py``.
+
+Starts the MariaDB lab, an rsync daemon serving a generated audio store and a standby layout in
+a temporary directory, and the real console in a private tmux (80x24). It presses ``s`` (dry
+run), ``y`` (sync, limited to ``--bwlimit`` KiB/s so it streams for a while), waits until the
+audio panel shows the run, then N times: sends ``?`` and reads the screen every 5 ms until the
+help screen shows, then Escape until it is gone. Latency = send-keys to the first screen read
+that shows the change (tmux's own round trip included, so it over-states the console's part).
+Requirement: every press < 100 ms while the sync streams. Exit 1 if not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from harness import (
+    BenchError,
+    Screen,
+    Spread,
+    Tmux,
+    rdconsole_command,
+    run_main,
+    table,
+    temp_root,
+    verdict,
+    wait_until,
+)
+
+from rdconsole.lab import MASTER_NAME, STANDBY_NAME, MariaDBLab, RsyncDaemon, make_audio_store
+from rdconsole.lab.station import StationLayout
+
+PAIR = f"{MASTER_NAME} → {STANDBY_NAME}"
+SESSION = "console"
+HELP_MARK = "rdconsole help"
+RUN_MARK = " left,"
+"""The audio panel's sync line ("18% 33 left, 7 done") while a run streams."""
+
+
+def press_and_time(tmux: Tmux, key: str, shown: bool, sample: float) -> float:
+    """Send ``key``; seconds until the help screen is shown (or gone, ``shown`` False)."""
+    sent = time.monotonic()
+    tmux.run("send-keys", "-t", SESSION, key)
+    seen = wait_until(
+        lambda: (HELP_MARK in tmux.capture(SESSION)) is shown, 5.0, f"help after {key}", sample
+    )
+    return seen - sent
+
+
+def main() -> int:
+    cli = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    cli.add_argument("--presses", type=int, default=20)
+    cli.add_argument("--bwlimit", type=int, default=4000, metavar="KIB", help="KiB/s")
+    cli.add_argument("--sample", type=float, default=0.005, metavar="S", help="screen read period")
+    cli.add_argument("--target", type=float, default=0.100, metavar="S")
+    cli.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = cli.parse_args()
+    opened: list[float] = []
+    idle: list[float] = []
+    with temp_root("rdbench-keys-", args.keep) as root:
+        store = root / "master-snd"
+        make_audio_store(store, cuts=60, large_files=12, large_size=8 * 2**20)
+        print(f"starting the lab and rsyncd in {root} ...", flush=True)
+        with MariaDBLab(root / "lab") as lab, RsyncDaemon(root / "rsyncd", store) as daemon:
+            station = StationLayout(root / "host").create()
+            config = lab.write_config(root / "rdconsole.toml", root / "state", 1.0)
+            with config.open("a", encoding="utf-8") as file:
+                file.write(
+                    station.toml(daemon.port).replace(
+                        "[master.rsync]\n", f"[master.rsync]\nbwlimit = {args.bwlimit}\n"
+                    )
+                )
+            with Tmux(root, "rdbench-keys") as tmux:
+                tmux.new_session(SESSION, rdconsole_command(config))
+                screen = Screen(tmux, SESSION, PAIR)
+                screen.wait_for("HEALTHY", 20.0)
+                for _ in range(5):
+                    idle.append(press_and_time(tmux, "?", True, args.sample))
+                    press_and_time(tmux, "Escape", False, args.sample)
+                tmux.run("send-keys", "-t", SESSION, "s")
+                wait_until(lambda: "Confirm (y)" in tmux.capture(SESSION), 20.0, "the dry run")
+                tmux.run("send-keys", "-t", SESSION, "y")
+                try:
+                    wait_until(lambda: RUN_MARK in tmux.capture(SESSION), 20.0, "the sync")
+                except BenchError as error:
+                    raise BenchError(f"{error}; the screen:\n{tmux.capture(SESSION)}") from None
+                for press in range(1, args.presses + 1):
+                    if RUN_MARK not in tmux.capture(SESSION) and press > 1:
+                        raise BenchError("the sync ended before all presses: lower --bwlimit")
+                    opened.append(press_and_time(tmux, "?", True, args.sample))
+                    press_and_time(tmux, "Escape", False, args.sample)
+                streaming = RUN_MARK in tmux.capture(SESSION)
+    rows = [[str(i), f"{value * 1000:.1f}"] for i, value in enumerate(opened, 1)]
+    print(table(["press", "? -> help shown (ms)"], rows))
+    spread = Spread.of(opened)
+    print(
+        f"\nmedian {spread.median * 1000:.1f} ms, max {spread.high * 1000:.1f} ms; "
+        f"sync still streaming at the end: {streaming}"
+    )
+    return verdict(
+        spread.high < args.target,
+        f"max keypress latency {spread.high * 1000:.1f} ms < "
+        f"{args.target * 1000:.0f} ms while a sync streams",
+    )
+
+
+if __name__ == "__main__":
+    run_main(main)
