@@ -20,3 +20,42 @@ def killed_lock_holder(path: Path) -> int:
         assert holder.stdout.readline().strip() == "held"
         holder.kill()
     return holder.pid
+
+
+RECORDING_SERVICE = """#!/bin/sh
+# Rivendell's stop/start/check stand-in: logs each call to ./calls, keeps the ./running flag.
+# A ./slow-start flag (removed on use) makes the next start take SLOW_START seconds (default 4),
+# its shell's PID in ./start.pid.
+d=$(dirname "$0")
+echo "$(date +%s.%N) $1" >> "$d/calls"
+case "$1" in
+stop) rm -f "$d/running" ;;
+start)
+    if [ -e "$d/slow-start" ]; then
+        rm -f "$d/slow-start"
+        echo $$ > "$d/start.pid"
+        sleep "${SLOW_START:-4}"
+    fi
+    touch "$d/running" ;;
+check) [ -e "$d/running" ] ;;
+esac
+"""
+
+
+def write_recording_service(directory: Path, *, running: bool = True) -> Path:
+    """``directory/rivendell``: the recording service script (``stop``, ``start``, ``check``),
+    executable; Rivendell starts out running unless ``running`` is False."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "rivendell"
+    script.write_text(RECORDING_SERVICE)
+    script.chmod(0o755)
+    if running:
+        (directory / "running").touch()
+    return script
+
+
+def recorded_calls(directory: Path) -> list[str]:
+    """The recording service's calls so far, in order (``stop``, ``check``, ``start``...)."""
+    path = directory / "calls"
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [line.split()[1] for line in lines]

@@ -23,6 +23,7 @@ from rdconsole.core.failover import (
     checklist,
 )
 from rdconsole.core.failover_plan import Plan, plan_promotion
+from rdconsole.core.layout import Mode
 from rdconsole.core.model import HostSnapshot
 from rdconsole.core.rdconf import parse_rdconf
 from rdconsole.core.vocabulary import Vocabulary, parse_version, vocabulary_for
@@ -32,6 +33,7 @@ from rdconsole.hosts.ssh import SshShell
 from rdconsole.hosts.state import FileJournal, read_state_file
 from rdconsole.ops.audio import AudioCollector
 from rdconsole.ops.mirror_checks import probe_guard, probe_layout
+from rdconsole.ops.switch_checks import switch_refusals
 from rdconsole.ops.sync import mirror_source
 
 MARKER_NAME = "promoted.json"
@@ -68,12 +70,12 @@ def read_marker(settings: Settings) -> PromotionMarker | None:
         return None
 
 
-async def _witness_ssh(master: HostConfig) -> Witness:
+async def _witness_ssh(master: HostConfig, budget: float) -> Witness:
     if master.ssh is None:
         return Witness("SSH to the master", None, "not configured ([master.ssh])")
     shell = SshShell(master.host, master.ssh)
     try:
-        async with asyncio.timeout(master.ssh.connect_timeout + 2):
+        async with asyncio.timeout(budget):
             result = await shell.run(["true"])
     except (ShellError, TimeoutError) as error:
         return Witness("SSH to the master", False, str(error) or "no answer in time")
@@ -82,11 +84,12 @@ async def _witness_ssh(master: HostConfig) -> Witness:
     return Witness("SSH to the master", result.ok, "the host answers over SSH")
 
 
-async def _witness_rsync(settings: Settings, standby: HostConfig, shell: Shell) -> Witness:
+async def _witness_rsync(
+    settings: Settings, standby: HostConfig, shell: Shell, budget: float
+) -> Witness:
     if not standby.audio.enabled:
         return Witness("master's rsync daemon", None, "the audio mirror is not configured")
-    source = mirror_source(settings.master)
-    guard = await probe_guard(shell, source, budget=float(source.contimeout + 2))
+    guard = await probe_guard(shell, mirror_source(settings.master), budget=budget)
     if guard.present is None:
         return Witness("master's rsync daemon", False, guard.detail)
     return Witness("master's rsync daemon", True, f"answers ({guard.detail})")
@@ -171,9 +174,22 @@ async def check_target(
         layout = await probe_layout(shell, standby)
         if not layout.mirror_present:
             problems.append(f"the mirror directory {standby.audio.dir} does not exist")
+        problems += await switch_refusals(shell, standby, Mode.STANDBY)
     except (ShellError, TimeoutError) as error:
         problems.append(f"cannot inspect the standby's files: {error}")
     return TargetCheck(str(path), tuple(problems), conf.warnings, schema, station)
+
+
+async def _audio(
+    watcher: AudioCollector, standby: HostConfig, budget: float
+) -> AudioSnapshot | None:
+    if not standby.audio.enabled:
+        return None
+    try:
+        async with asyncio.timeout(budget * 3):
+            return await watcher.collect(force=True)
+    except TimeoutError:
+        return None
 
 
 def _vocabulary(snapshot: HostSnapshot) -> Vocabulary | None:
@@ -195,22 +211,26 @@ async def gather(
     master_probe = MySQLCollector(settings.master, console)
     standby_probe = MySQLCollector(standby, console)
     shell = shell_for(standby)
+    # Witnesses are asked together and briefly: a hung or powered-off master must not hold
+    # the checklist (every probe would wait its own timeout one after the other).
+    budget = console.connect_timeout + 1
+    watcher = AudioCollector(settings, standby, guard_budget=budget)
     try:
-        master, replica, ssh = await asyncio.gather(
-            master_probe.collect(), standby_probe.collect(), _witness_ssh(settings.master)
+        master, replica, ssh, rsync, audio = await asyncio.gather(
+            master_probe.collect(),
+            standby_probe.collect(),
+            _witness_ssh(settings.master, budget),
+            _witness_rsync(settings, standby, shell, budget),
+            _audio(watcher, standby, budget),
         )
-        rsync = await _witness_rsync(settings, standby, shell)
         journal = FileJournal(console.state_dir).read()
         at_risk, last_seen, schema = data_at_risk(journal, settings.master.name, replica)
         master_schema = master.rivendell_schema or schema or replica.rivendell_schema
         target = await check_target(settings, standby, shell, master_schema)
-        audio: AudioSnapshot | None = None
-        if standby.audio.enabled:
-            watcher = AudioCollector(settings, standby)
-            audio = await watcher.collect(force=True)
-            await watcher.close()
     finally:
-        await asyncio.gather(master_probe.close(), standby_probe.close(), shell.close())
+        await asyncio.gather(
+            master_probe.close(), standby_probe.close(), shell.close(), watcher.close()
+        )
     verdict = judge_master(Evidence(master, replica, ssh, rsync, last_seen))
     failover = settings.failover
     can_fence_host = failover.fence == "stop" and bool(ssh.answered)

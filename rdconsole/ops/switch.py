@@ -348,7 +348,30 @@ async def run_switch(
 
 
 async def switch_for_failover(settings: Settings, standby: str, mode: str) -> tuple[int, str]:
-    """``ops.failover.Switcher``: a full guarded switch (never forced past GUI modules)."""
-    settle = settings.standby(standby).rivendell.settle
-    outcome = await run_switch(settings, standby, Mode(mode), timing=SwitchTiming(settle_s=settle))
-    return int(outcome.exit), outcome.message
+    """``ops.failover.Switcher``: a full guarded switch (never forced past GUI modules).
+
+    Unlike ``rdconsole switch``, "already in that mode" is not enough: a failover resumed after
+    a start was interrupted finds the links switched and Rivendell stopped, and must start it.
+    """
+    host = settings.standby(standby)
+    timing = SwitchTiming(settle_s=host.rivendell.settle)
+    outcome = await run_switch(settings, standby, Mode(mode), timing=timing)
+    if outcome.exit is not SwitchExit.OK or outcome.plan is None or not outcome.plan.already:
+        return int(outcome.exit), outcome.message
+    shell = shell_for(host)
+    commands = service_commands(host)
+    service = RivendellService(shell, commands, timing.service_timeout_s)
+    try:
+        if (await service.is_running()).ok:
+            return int(outcome.exit), outcome.message
+        started = await service.run(commands.start)
+        verified = (
+            await service.verify_started(timing.settle_s, timing.samples) if started.ok else started
+        )
+    except HOST_ERRORS as error:
+        return int(SwitchExit.NOT_UP), f"starting Rivendell failed: {error}"
+    finally:
+        await shell.close()
+    if not verified.ok:
+        return int(SwitchExit.NOT_UP), f"Rivendell did not stay up: {verified.detail}"
+    return int(SwitchExit.OK), f"{standby} was already in {mode} mode; Rivendell started"

@@ -57,6 +57,23 @@ class AudioPanel(Vertical):
         self._shown_at = now
         self._run = run
         self._checked = f"checked {clock_time(audio.checked_at, now)}"
+        if self._rows_ready():
+            self._draw(audio, now)
+        elif self.is_attached:
+            # A check can arrive before the panel's rows are mounted (a busy machine at
+            # start-up): draw it once they are.
+            self.call_after_refresh(self._redraw)
+
+    def _rows_ready(self) -> bool:
+        """False before the rows are mounted and while the app tears the screen down."""
+        return bool(self.query("#guard"))
+
+    def _redraw(self) -> None:
+        if self._audio is not None and self._shown_at is not None and self._rows_ready():
+            self._draw(self._audio, self._shown_at)
+
+    def _draw(self, audio: AudioSnapshot, now: datetime) -> None:
+        run = self._run
         self.query_one("#guard", Field).show(*guard_text(audio, now))
         self.query_one("#mirror", Field).show(*mirror_text(audio))
         self.query_one("#last", Field).show(
@@ -88,6 +105,8 @@ class AudioPanel(Vertical):
         self._show_run()
 
     def _show_run(self) -> None:
+        if not self._rows_ready():
+            return
         run = self._run
         self.set_class(run is not None, "-running")
         if run is None:
