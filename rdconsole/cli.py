@@ -130,14 +130,23 @@ def _load(path_option: str | None) -> Settings:
 
 
 def _status(settings: Settings, as_json: bool) -> int:
+    from functools import partial
+
     from rdconsole.core.report import report_json, report_text
     from rdconsole.hosts.mysql import build_collectors
     from rdconsole.ops.audio import AudioCollector
-    from rdconsole.ops.status import check_once
+    from rdconsole.ops.status import LayoutProbe, check_once
+    from rdconsole.ops.switch import current_mode
 
     collectors = build_collectors(settings.hosts, settings.console)
     mirrors = [AudioCollector(settings, s) for s in settings.standbys if s.audio.enabled]
-    report = asyncio.run(check_once(settings, collectors, mirrors))
+    # The audio check reads the links of a watched standby; the others are probed for --json.
+    layouts: dict[str, LayoutProbe] = {
+        s.name: partial(current_mode, settings, s.name)
+        for s in settings.standbys
+        if as_json and not s.audio.enabled
+    }
+    report = asyncio.run(check_once(settings, collectors, mirrors, layouts))
     if as_json:
         print(json.dumps(report_json(report), indent=1))
     else:
@@ -149,6 +158,7 @@ def _console(settings: Settings) -> int:
     from rdconsole.hosts.mysql import build_collectors
     from rdconsole.hosts.state import FileJournal
     from rdconsole.ops.audio import AudioCollector
+    from rdconsole.ops.failover_flow import failover_runner
     from rdconsole.ops.sync import sync_runner
     from rdconsole.ui.app import make_app
 
@@ -160,6 +170,7 @@ def _console(settings: Settings) -> int:
         journal=FileJournal(settings.console.state_dir),
         audio=mirrors,
         sync=sync_runner(settings) if mirrors else None,
+        failover=failover_runner(settings),
     )
     app.run()
     return app.return_code or 0

@@ -12,18 +12,21 @@ import sys
 from typing import TextIO
 
 from rdconsole.config import Settings
-from rdconsole.core.failover import Check, blocking
+from rdconsole.core.failover import Check
 from rdconsole.core.failover_plan import Step
-from rdconsole.hosts.state import AuditLog, LockBusy, RunLock
-from rdconsole.ops.failover import (
+from rdconsole.hosts.state import LockBusy
+from rdconsole.ops.failover import unfinished_run
+from rdconsole.ops.failover_flow import (
     FailoverExit,
     FailoverOutcome,
-    Switcher,
-    execute_run,
-    new_journal,
-    unfinished_run,
+    execute,
+    lock_for,
+    prepare,
+    refuse,
+    switcher_for,
 )
-from rdconsole.ops.preflight import Preflight, gather
+from rdconsole.ops.failover_flow import resume as resume_run
+from rdconsole.ops.preflight import Preflight
 
 
 class PrintObserver:
@@ -70,15 +73,6 @@ def _confirmed(standby: str, assume_yes: bool) -> bool:
     return typed.strip() == standby
 
 
-def _switcher(settings: Settings, standby: str) -> Switcher:
-    from rdconsole.ops.switch import switch_for_failover
-
-    async def switch(mode: str) -> tuple[int, str]:
-        return await switch_for_failover(settings, standby, mode)
-
-    return switch
-
-
 async def _run(
     settings: Settings,
     standby: str | None,
@@ -89,16 +83,15 @@ async def _run(
     override: str | None,
     resume: bool,
 ) -> FailoverOutcome:
-    audit = AuditLog(settings.console.state_dir)
-    lock = RunLock(settings.console.state_dir / "failover.lock")
+    lock = lock_for(settings)
     another: str | None = None
     try:
         lock.acquire()
     except LockBusy as busy:
         another = str(busy)
     try:
-        pending = unfinished_run(settings)
         if resume:
+            pending = unfinished_run(settings)
             if pending is None:
                 return FailoverOutcome(FailoverExit.REFUSED, "no interrupted failover to resume")
             if another:
@@ -112,58 +105,30 @@ async def _run(
                 return FailoverOutcome(
                     FailoverExit.REFUSED if not dry_run else FailoverExit.DONE, "not resumed"
                 )
-            audit.write("failover-resume", standby=pending["standby"], steps_left=left)
-            return await execute_run(
+            return await resume_run(
                 settings,
                 pending,
                 PrintObserver(sys.stdout),
-                _switcher(settings, str(pending["standby"])),
+                switcher_for(settings, str(pending["standby"])),
             )
-        if pending is not None:
-            done = [s["id"] for s in pending["steps"] if s["status"] == "done"]
-            return FailoverOutcome(
-                FailoverExit.REFUSED,
-                f"a {pending['path']} of {pending['standby']} was interrupted after "
-                f"{', '.join(done) or 'no step'}: finish it with `rdconsole failover --resume`",
-            )
-        preflight = await gather(settings, standby, fenced=fenced, another_run=another)
-        print_preflight(preflight, override)
-        blocks = blocking(preflight.items, override)
-        if blocks:
-            reasons = "; ".join(f"{b.title}: {b.why}" for b in blocks)
-            if not dry_run:
-                audit.write("failover-refused", standby=preflight.standby.name, reasons=reasons)
-            return FailoverOutcome(FailoverExit.REFUSED, f"blocked: {reasons}")
+        prepared = await prepare(
+            settings, standby, fenced=fenced, override=override, another_run=another
+        )
+        if isinstance(prepared, FailoverOutcome):
+            return prepared  # an interrupted run awaits --resume
+        print_preflight(prepared.preflight, override)
+        if prepared.blocks:
+            return refuse(settings, prepared, audit=not dry_run)
         if dry_run:
             return FailoverOutcome(FailoverExit.DONE, "dry run: it could go (nothing changed)")
-        if not _confirmed(preflight.standby.name, assume_yes):
+        if not _confirmed(prepared.standby, assume_yes):
             return FailoverOutcome(FailoverExit.REFUSED, "not confirmed: nothing changed")
-        journal = new_journal(preflight, fenced, override)
-        audit.write(
-            "failover-start",
-            standby=preflight.standby.name,
-            path=preflight.plan.path,
-            master_state=preflight.inputs.verdict.state.value,
-            evidence=list(preflight.inputs.verdict.reasons),
-            fenced=fenced,
-            override=override,
-            checklist=[
-                {"item": i.title, "state": i.state.value, "why": i.why} for i in preflight.items
-            ],
-        )
-        outcome = await execute_run(
+        return await execute(
             settings,
-            journal,
+            prepared,
             PrintObserver(sys.stdout),
-            _switcher(settings, preflight.standby.name),
+            switcher_for(settings, prepared.standby),
         )
-        audit.write(
-            "failover-end",
-            standby=preflight.standby.name,
-            exit_code=int(outcome.exit),
-            message=outcome.message,
-        )
-        return outcome
     finally:
         lock.release()
 

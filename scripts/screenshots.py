@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rdconsole.ui.app import RdConsoleApp  # noqa: E402
+from rdconsole.ui.screens.failover import FailoverReport, FailoverScreen  # noqa: E402
+from tests.ui.failover_samples import FENCED, FakeFailoverRunner, open_failover  # noqa: E402
 from tests.ui.samples import (  # noqa: E402
     SCENARIOS,
     FakeSyncRunner,
@@ -24,6 +26,7 @@ from tests.ui.samples import (  # noqa: E402
     play_scenario,
     play_sync,
     scenario_app,
+    wait_until,
 )
 
 OUT = ROOT / "screenshots"
@@ -40,13 +43,36 @@ async def shoot(
     return path
 
 
+async def failover_ready(pilot: Pilot[None]) -> None:
+    """The f screen once the fencing is stated: the end of the checklist and the plan."""
+    await open_failover(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, FailoverScreen)
+    fenced = screen.query_one("#fenced")
+    fenced.focus()
+    await pilot.press(*[{" ": "space"}.get(c, c) for c in FENCED], "enter")
+    await wait_until(pilot, lambda: not screen.checking)
+    screen.query_one("#cancel").focus()
+    await pilot.pause()
+    report = screen.query_one(FailoverReport)
+    labels = list(report.children)
+    first = next(i for i, text in enumerate(report.texts) if "Target configuration" in text)
+    report.scroll_to_widget(labels[first], top=True, animate=False, immediate=True)
+    await pilot.pause()
+
+
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
+    # The real console always has its failover key (here a scripted runner).
     for name in SCENARIOS:
-        print(await shoot(name, scenario_app(name), play_scenario))
+        app = scenario_app(name, failover=FakeFailoverRunner())
+        print(await shoot(name, app, play_scenario))
     # A sync started from the console, held mid-run (the runner is a scripted fake).
-    syncing = audio_app(sync=FakeSyncRunner(hold=asyncio.Event()))
+    syncing = audio_app(sync=FakeSyncRunner(hold=asyncio.Event()), failover=FakeFailoverRunner())
     print(await shoot("audio-sync", syncing, play_sync))
+    # The failover screen: checklist and plan (master down, fencing stated by the operator).
+    failover = scenario_app("master-down", failover=FakeFailoverRunner())
+    print(await shoot("failover", failover, failover_ready))
 
 
 if __name__ == "__main__":

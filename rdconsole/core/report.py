@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rdconsole.core.audio import AudioSnapshot, audio_json
+from rdconsole.core.failover import PromotionMarker
+from rdconsole.core.layout import Mode
 from rdconsole.core.model import HostSnapshot
 from rdconsole.core.verdict import Verdict, standby_lag
 
@@ -20,6 +22,11 @@ class StatusReport:
     verdict: Verdict
     audio: Mapping[str, AudioSnapshot] = field(default_factory=dict)
     """Per standby name; absent when the mirror was not checked."""
+    modes: Mapping[str, Mode | None] = field(default_factory=dict)
+    """Per standby name: the configuration its Rivendell links select; None or absent when
+    they could not be read."""
+    promotion: PromotionMarker | None = None
+    """The marker of the last promotion (until the old master is rejoined)."""
 
 
 def _timestamp(moment: datetime) -> str:
@@ -78,6 +85,7 @@ def report_json(report: StatusReport) -> dict[str, Any]:
         "standbys": [
             {
                 **standby_json(report.master, s),
+                "mode": _mode(report.modes.get(s.name)),
                 "audio": audio_json(report.audio[s.name], report.checked_at)
                 if s.name in report.audio
                 else None,
@@ -88,6 +96,25 @@ def report_json(report: StatusReport) -> dict[str, Any]:
             {"severity": p.severity.value, "host": p.host, "what": p.what, "fix": p.fix}
             for p in report.verdict.problems
         ],
+        "promotion": promotion_json(report.promotion),
+    }
+
+
+def _mode(mode: Mode | None) -> str | None:
+    """ "master", "standby", "mixed" (the links disagree), "unknown" (a link is no symlink or
+    points elsewhere); None when the links could not be read."""
+    return mode.value if mode is not None else None
+
+
+def promotion_json(marker: PromotionMarker | None) -> dict[str, Any] | None:
+    """The ``promotion`` object of ``status --json``: who promoted which standby, when, why."""
+    if marker is None:
+        return None
+    return {
+        "at": _timestamp(marker.at),
+        "by": marker.by,
+        "standby": marker.standby,
+        "reason": marker.reason,
     }
 
 

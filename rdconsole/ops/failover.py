@@ -10,13 +10,11 @@ and duration.
 from __future__ import annotations
 
 import asyncio
-import enum
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from asyncmy.errors import MySQLError
 
@@ -27,32 +25,17 @@ from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
 from rdconsole.hosts.shell import ShellError, shell_for
 from rdconsole.hosts.ssh import SshShell
 from rdconsole.hosts.state import AuditLog, read_state_file, who, write_state_file
+
+# Defined with the shared flow (light to import, for the console); re-exported here.
+from rdconsole.ops.failover_flow import FailoverExit as FailoverExit
+from rdconsole.ops.failover_flow import FailoverObserver as FailoverObserver
+from rdconsole.ops.failover_flow import FailoverOutcome as FailoverOutcome
+from rdconsole.ops.failover_flow import Switcher as Switcher
 from rdconsole.ops.preflight import Preflight, check_target, marker_document, marker_path
 
 RUN_NAME = "failover-run.json"
 POLL_S = 0.2
 COMMAND_TIMEOUT_S = 120.0
-
-
-class FailoverExit(enum.IntEnum):
-    """``rdconsole failover`` exit codes (documented in the README)."""
-
-    DONE = 0
-    REFUSED = 1
-    """Blocked by the checklist: nothing was changed."""
-    FAILED = 2
-    """A step failed half-way: the message says what state the hosts are in and what to do."""
-    CONFIG = 3
-
-
-class FailoverObserver(Protocol):
-    def step(self, step: Step, status: str, detail: str) -> None: ...
-
-    def progress(self, step: Step, text: str) -> None: ...
-
-
-Switcher = Callable[[str], Awaitable[tuple[int, str]]]
-"""``switch standby``: returns (exit code, message); 0 means switched (or already there)."""
 
 
 class StepFailed(Exception):
@@ -69,12 +52,6 @@ READ_ONLY_KINDS = frozenset(
     }
 )
 """Steps that change no host: a failure after only these leaves everything as it was."""
-
-
-@dataclass(frozen=True)
-class FailoverOutcome:
-    exit: FailoverExit
-    message: str
 
 
 def run_path(settings: Settings) -> Path:

@@ -12,6 +12,12 @@ from rdconsole.core.audio import AudioSnapshot
 from rdconsole.core.model import HostSnapshot
 
 if TYPE_CHECKING:
+    from rdconsole.ops.failover_flow import (
+        FailoverObserver,
+        FailoverOutcome,
+        FailoverPreview,
+        Standing,
+    )
     from rdconsole.ops.sync import SyncObserver, SyncOutcome
 
 
@@ -70,3 +76,27 @@ class SyncRunner(Protocol):
     async def __call__(
         self, standby: str, *, dry_run: bool, observer: SyncObserver | None
     ) -> SyncOutcome: ...
+
+
+class FailoverRunner(Protocol):
+    """The guarded promotion for the console (``rdconsole.ops.failover_flow.ConsoleFailover``):
+    the same flow as ``rdconsole failover``, and what state_dir says stands.
+
+    None of these raises for host problems: refusals come back as outcomes.
+    """
+
+    async def standing(self) -> Standing:
+        """The promotion marker and an interrupted run, if any (read from state_dir)."""
+        ...
+
+    async def preview(
+        self, standby: str | None, *, fenced: str | None, override: str | None
+    ) -> FailoverPreview | FailoverOutcome:
+        """The checklist and the plan (changes nothing), or why there is none (an
+        interrupted run awaits ``--resume``)."""
+        ...
+
+    async def run(self, preview: FailoverPreview, observer: FailoverObserver) -> FailoverOutcome:
+        """Promote as ``preview`` showed, after checking again under the failover lock: refused
+        with nothing changed if it blocks now or the situation changed."""
+        ...

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -24,9 +24,29 @@ from textual.worker import Worker, WorkerState
 from rdconsole.config.settings import Settings
 from rdconsole.core.model import HostSnapshot
 from rdconsole.core.verdict import Severity, Verdict
-from rdconsole.ops.monitor import AudioWatcher, Collector, Drills, Journal, SyncRunner
-from rdconsole.ui.drills import DRILLS, DRILLS_BY_NAME, Drill
-from rdconsole.ui.messages import AudioPolled, HostPolled, SyncFinished, SyncPreviewed, SyncUpdate
+from rdconsole.ops.monitor import (
+    AudioWatcher,
+    Collector,
+    Drills,
+    FailoverRunner,
+    Journal,
+    SyncRunner,
+)
+from rdconsole.ui.drills import DRILLS, start_drill
+from rdconsole.ui.failover import FailoverControl
+from rdconsole.ui.keys import KEYS
+from rdconsole.ui.messages import (
+    AudioPolled,
+    FailoverFinished,
+    FailoverPreviewed,
+    FailoverProgress,
+    FailoverStepped,
+    FailoverStood,
+    HostPolled,
+    SyncFinished,
+    SyncPreviewed,
+    SyncUpdate,
+)
 from rdconsole.ui.mirror import MirrorControl
 from rdconsole.ui.panels import EventLog, MasterPanel, ProblemsPanel, StandbyPanel, StatusBar
 from rdconsole.ui.panels.field import set_severity
@@ -37,10 +57,6 @@ from rdconsole.ui.state import ConsoleState
 
 CLOSE_TIMEOUT = 2.0
 """Seconds each collector gets to close when the console quits."""
-
-
-_DRILL_GROUP = Binding.Group("Drills")
-"""One footer entry (``1 2 3 4 0 Drills``) so the footer fits 80 columns; ? lists each drill."""
 
 
 def _local_now() -> datetime:
@@ -57,52 +73,8 @@ class RdConsoleApp(App[None]):
     """-tall (32 rows and more) lets long error texts wrap in the host panels."""
     ALLOW_IN_MAXIMIZED_VIEW = "#status, Footer"
     """The status bar stays in view while the problems fill the screen."""
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "question_mark",
-            "help",
-            "Help",
-            key_display="?",
-            tooltip="show the keys and what the panels mean",
-            id="help",
-        ),
-        Binding("q", "quit", "Quit", tooltip="quit (nothing on the hosts changes)", id="quit"),
-        Binding("r", "poll_now", "Poll now", tooltip="poll every host now", id="poll-now"),
-        Binding(
-            "p",
-            "problems",
-            "Problems",
-            tooltip="all problems and fixes on the whole screen (p or Esc returns)",
-            id="problems",
-        ),
-        Binding(
-            "s",
-            "sync",
-            "Sync",
-            tooltip="sync the audio mirror: shows its dry run first, then asks (y runs it)",
-            id="sync",
-        ),
-        Binding(
-            "l",
-            "rsync_log",
-            "Rsync log",
-            # Listed in the help, not the footer: 80 columns fit the drill keys or this one.
-            show=False,
-            tooltip="rsync's lines from the syncs started here (l or Esc returns)",
-            id="rsync-log",
-        ),
-        *(
-            Binding(
-                drill.key,
-                f"drill('{drill.name}')",
-                drill.title,
-                tooltip=drill.what,
-                id=f"drill-{drill.name.replace('_', '-')}",
-                group=_DRILL_GROUP,
-            )
-            for drill in DRILLS
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(KEYS)
+    """The console's keys (``ui.keys``), the single source of the footer and the help."""
 
     verdict: reactive[Verdict | None] = reactive(None, init=False)
     """None until every host has been polled once."""
@@ -117,6 +89,7 @@ class RdConsoleApp(App[None]):
         clock: Callable[[], datetime],
         audio: Mapping[str, AudioWatcher],
         sync: SyncRunner | None,
+        failover: FailoverRunner | None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -141,9 +114,12 @@ class RdConsoleApp(App[None]):
         }
         self.mirror = MirrorControl(self, settings, audio, sync)
         """The audio mirrors: their pollers, panels and the syncs started here."""
+        self.failover = FailoverControl(self, settings, failover)
+        """The failover key, its screens, the run started here and the standing banner."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.settings.master.name, [s.name for s in self.settings.standbys])
+        yield self.failover.banner
         with Horizontal(id="hosts"):
             if self.mirror.panels:
                 # The audio panels fill the room the (shorter) master panel leaves.
@@ -155,7 +131,8 @@ class RdConsoleApp(App[None]):
             yield from self._standby_panels.values()
         yield ProblemsPanel()
         yield EventLog()
-        yield Footer()
+        # 80 columns fit the drill keys (demo) or the palette hint (listed in the help too).
+        yield Footer(show_command_palette=self.drills is None)
 
     def on_mount(self) -> None:
         names = ", ".join(self._pollers)
@@ -168,12 +145,17 @@ class RdConsoleApp(App[None]):
         """Append a timestamped line to the event log."""
         self.query_one(EventLog).add(self._clock(), line)
 
+    def now(self) -> datetime:
+        """The time shown on screen (the clock ``make_app`` was given)."""
+        return self._clock()
+
     # Polling -----------------------------------------------------------------------------------
 
     def _start_pollers(self) -> None:
         for name in self._pollers:
             self._start_poller(name)
         self.mirror.start_pollers()
+        self.failover.read_standing()
 
     def _start_poller(self, name: str) -> None:
         poller = self._pollers[name]
@@ -254,6 +236,10 @@ class RdConsoleApp(App[None]):
             self.mirror.poller_crashed(worker)
         elif worker.group in ("sync", "sync-preview"):
             self.mirror.sync_crashed(worker)
+        elif worker.group == "failover":
+            self.failover.run_crashed(worker)
+        elif worker.group == "failover-preview":
+            self.failover.preview_crashed(worker)
         else:
             self.log_event(f"{worker.description or worker.name} failed: {worker.error!r}")
 
@@ -280,7 +266,29 @@ class RdConsoleApp(App[None]):
             return self.drills is not None
         if action in ("sync", "rsync_log"):
             return self.mirror.key_state(action)
+        if action == "failover":
+            return self.failover.key_state()
         return True
+
+    # Failover ----------------------------------------------------------------------------------
+
+    def action_failover(self) -> None:
+        self.failover.open()
+
+    def on_failover_stood(self, message: FailoverStood) -> None:
+        self.failover.stood(message)
+
+    def on_failover_previewed(self, message: FailoverPreviewed) -> None:
+        self.failover.previewed(message)
+
+    def on_failover_stepped(self, message: FailoverStepped) -> None:
+        self.failover.stepped(message)
+
+    def on_failover_progress(self, message: FailoverProgress) -> None:
+        self.failover.progressed(message)
+
+    def on_failover_finished(self, message: FailoverFinished) -> None:
+        self.failover.finished(message)
 
     # Audio sync --------------------------------------------------------------------------------
 
@@ -300,22 +308,8 @@ class RdConsoleApp(App[None]):
         self.mirror.finished(message)
 
     def action_drill(self, name: str) -> None:
-        drills = self.drills
-        drill = DRILLS_BY_NAME.get(name)
-        if drills is None or drill is None:
-            return
-        self.log_event(f"drill: {drill.what}")
-        self.run_worker(
-            self._run_drill(drill, drills),
-            name=drill.name,
-            group="drill",
-            description=f"drill {drill.what}",
-            exit_on_error=False,
-        )
-
-    async def _run_drill(self, drill: Drill, drills: Drills) -> None:
-        await drill.start(drills)
-        self.log_event(f"drill done: {drill.what}")
+        if self.drills is not None:
+            start_drill(self, self.drills, name)
 
     def action_help(self) -> None:
         panels = (*PANELS, *AUDIO_PANELS) if self.mirror.panels else PANELS
@@ -323,19 +317,15 @@ class RdConsoleApp(App[None]):
 
     def _key_help(self) -> list[tuple[str, str]]:
         """The keys that work now, from the bindings (the single source of keys)."""
-        keys = []
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            action, _, _ = binding.action.partition("(")
-            if self.check_action(action, ()) is not False:
-                keys.append((self.get_key_display(binding), binding.tooltip or binding.description))
-        keys.append((self.COMMAND_PALETTE_DISPLAY or "ctrl+p", "command palette"))
-        return keys
+        shown = [b for b in KEYS if self.check_action(b.action.partition("(")[0], ()) is not False]
+        keys = [(self.get_key_display(b), b.tooltip or b.description) for b in shown]
+        return [*keys, (self.COMMAND_PALETTE_DISPLAY or "ctrl+p", "command palette")]
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Poll now", "Poll every host immediately", self.action_poll_now)
         yield from self.mirror.commands()
+        yield from self.failover.commands()
         if self.drills is not None:
             for drill in DRILLS:
                 yield SystemCommand(
@@ -345,13 +335,16 @@ class RdConsoleApp(App[None]):
     # Quitting ----------------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        """Quit; while the console's sync runs, only on a second q (the first one warns)."""
-        if not self.mirror.hold_quit():
+        """Quit; never while the console's failover runs; while its sync runs, only on a
+        second q (the first one warns)."""
+        if not self.failover.hold_quit() and not self.mirror.hold_quit():
             await super().action_quit()
 
     async def on_unmount(self) -> None:
-        """Stop the pollers (and a sync), then close every collector (each within a timeout)."""
-        workers = [*self._poll_workers.values(), *self.mirror.workers]
+        """Let a failover finish; stop the pollers (and a sync), then close every collector
+        (each within a timeout)."""
+        await self.failover.wait_for_run()
+        workers = [*self._poll_workers.values(), *self.mirror.workers, *self.failover.workers]
         for worker in workers:
             worker.cancel()
         with contextlib.suppress(TimeoutError):
@@ -376,12 +369,14 @@ def make_app(
     clock: Callable[[], datetime] | None = None,
     audio: Mapping[str, AudioWatcher] | None = None,
     sync: SyncRunner | None = None,
+    failover: FailoverRunner | None = None,
 ) -> RdConsoleApp:
     """The console for ``settings``, reading each host through ``collectors[host name]``.
 
     ``clock`` gives every time shown on screen (default: local wall time); ``drills`` enables
     the demo keys. ``audio`` watches the audio mirror of the standbys it names (an audio panel
-    each); ``sync`` lets the ``s`` key run a sync to one of them. Raises ValueError when
+    each); ``sync`` lets the ``s`` key run a sync to one of them; ``failover`` enables the
+    ``f`` key and the standing banner (a promotion, an interrupted run). Raises ValueError when
     collectors and configured hosts do not match, or ``audio`` names a host that is no standby.
     """
     configured = {host.name for host in settings.hosts}
@@ -401,4 +396,5 @@ def make_app(
         clock=clock or _local_now,
         audio=audio or {},
         sync=sync,
+        failover=failover,
     )

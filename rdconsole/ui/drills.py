@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rdconsole.ops.monitor import Drills
+
+if TYPE_CHECKING:
+    from rdconsole.ui.app import RdConsoleApp
 
 
 @dataclass(frozen=True)
@@ -46,3 +50,23 @@ DRILLS = (
     Drill("0", "restore", "Restore", "restore master and replication", lambda d: d.restore()),
 )
 DRILLS_BY_NAME = {drill.name: drill for drill in DRILLS}
+
+
+def start_drill(app: RdConsoleApp, drills: Drills, name: str) -> None:
+    """Run the drill ``name`` in an App worker; the event log says when it starts and ends."""
+    drill = DRILLS_BY_NAME.get(name)
+    if drill is None:
+        return
+    app.log_event(f"drill: {drill.what}")
+
+    async def run() -> None:
+        await drill.start(drills)
+        app.log_event(f"drill done: {drill.what}")
+
+    app.run_worker(
+        run(),
+        name=drill.name,
+        group="drill",
+        description=f"drill {drill.what}",
+        exit_on_error=False,
+    )

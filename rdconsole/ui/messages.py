@@ -5,8 +5,10 @@ from __future__ import annotations
 from textual.message import Message
 
 from rdconsole.core.audio import AudioSnapshot
+from rdconsole.core.failover_plan import Step
 from rdconsole.core.model import HostSnapshot
 from rdconsole.core.rsync_progress import SyncProgress
+from rdconsole.ops.failover_flow import FailoverOutcome, FailoverPreview, Standing
 from rdconsole.ops.sync import SyncOutcome
 
 
@@ -60,6 +62,68 @@ class SyncFinished(Message, bubble=False):
     """A console-started sync ended; posted after its last update."""
 
     def __init__(self, standby: str, outcome: SyncOutcome) -> None:
+        super().__init__()
+        self.standby = standby
+        self.outcome = outcome
+
+
+class FailoverStood(Message, bubble=False):
+    """state_dir was read: the promotion marker and an interrupted run, if any."""
+
+    def __init__(self, standing: Standing) -> None:
+        super().__init__()
+        self.standing = standing
+
+
+class FailoverPreviewed(Message, bubble=False):
+    """The failover screen's checks came back: a preview, a refusal (an interrupted run), or
+    ``failure`` (they could not be made)."""
+
+    def __init__(
+        self,
+        standby: str,
+        result: FailoverPreview | FailoverOutcome | None,
+        failure: str = "",
+        *,
+        ask: int = 0,
+    ) -> None:
+        super().__init__()
+        self.standby = standby
+        self.result = result
+        self.failure = failure
+        self.ask = ask
+        """Which request it answers: only the newest one is shown."""
+
+
+class FailoverStepped(Message, bubble=False):
+    """A step of the console's failover changed state (never replaced: each one is shown)."""
+
+    def __init__(self, step: Step, status: str, detail: str, at: float) -> None:
+        super().__init__()
+        self.step = step
+        self.status = status
+        """``running``, ``done`` or ``failed``."""
+        self.detail = detail
+        self.at = at
+        """``time.monotonic()`` when the runner reported it."""
+
+
+class FailoverProgress(Message, bubble=False):
+    """How a waiting step stands (the drain); a newer one replaces an unhandled older one."""
+
+    def __init__(self, step: Step, text: str) -> None:
+        super().__init__()
+        self.step = step
+        self.text = text
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FailoverProgress) and message.step.id == self.step.id
+
+
+class FailoverFinished(Message, bubble=False):
+    """The console's failover ended; posted after its last step."""
+
+    def __init__(self, standby: str, outcome: FailoverOutcome) -> None:
         super().__init__()
         self.standby = standby
         self.outcome = outcome

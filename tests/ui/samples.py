@@ -45,6 +45,7 @@ from rdconsole.core.rsync_output import (
 )
 from rdconsole.core.rsync_progress import SyncProgress, apply
 from rdconsole.core.sync_plan import mirror_command, shell_line
+from rdconsole.ops.monitor import FailoverRunner
 from rdconsole.ops.sync import SyncExit, SyncObserver, SyncOutcome, mirror_source, mirror_target
 from rdconsole.ui.app import RdConsoleApp, make_app
 
@@ -254,8 +255,9 @@ SCENARIOS: dict[str, Callable[[], dict[str, ScriptedCollector]]] = {
 """Two polls each (start healthy, then the scenario), so the event log shows the change."""
 
 
-def scenario_app(name: str) -> RdConsoleApp:
-    return make_app(sample_settings(), SCENARIOS[name](), clock=fixed_clock)
+def scenario_app(name: str, *, failover: FailoverRunner | None = None) -> RdConsoleApp:
+    """``failover`` (as in the real console) adds the ``f`` key and the standing banner."""
+    return make_app(sample_settings(), SCENARIOS[name](), clock=fixed_clock, failover=failover)
 
 
 WAIT_LIMIT = 20.0
@@ -476,6 +478,7 @@ def audio_app(
     *,
     sync: FakeSyncRunner | None = None,
     scenario: str = "healthy",
+    failover: FailoverRunner | None = None,
 ) -> RdConsoleApp:
     """The console with the standby's mirror watched (``script``, default ``audio_ok``)."""
     watcher = ScriptedWatcher(script if script is not None else [audio_ok()])
@@ -485,6 +488,7 @@ def audio_app(
         clock=fixed_clock,
         audio={STANDBY: watcher},
         sync=sync,
+        failover=failover,
     )
 
 

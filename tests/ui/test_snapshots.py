@@ -1,6 +1,7 @@
 """SVG snapshots of the console (pytest-textual-snapshot); accept changes with --snapshot-update.
 
-Deterministic: scripted hosts, a fixed clock, two polls each (``samples.play_scenario``).
+Deterministic: scripted hosts, a fixed clock, two polls each (``samples.play_scenario``). Every
+console has its failover key, as the real one does (a scripted runner).
 """
 
 from __future__ import annotations
@@ -11,16 +12,27 @@ from collections.abc import Callable
 import pytest
 from textual.pilot import Pilot
 
+from rdconsole.ops.failover_flow import Standing
+from rdconsole.ui.app import RdConsoleApp
+from tests.ui.failover_samples import FakeFailoverRunner, open_failover, promoted_marker
 from tests.ui.samples import (
     FakeSyncRunner,
-    audio_app,
     play_scenario,
     play_sync,
-    scenario_app,
     wait_until,
 )
+from tests.ui.samples import audio_app as _audio_app
+from tests.ui.samples import scenario_app as _scenario_app
 
 SnapCompare = Callable[..., bool]
+
+
+def scenario_app(name: str) -> RdConsoleApp:
+    return _scenario_app(name, failover=FakeFailoverRunner())
+
+
+def audio_app(sync: FakeSyncRunner) -> RdConsoleApp:
+    return _audio_app(sync=sync, failover=FakeFailoverRunner())
 
 
 @pytest.fixture(autouse=True)
@@ -72,3 +84,22 @@ def test_sync_dry_run_summary(snap_compare: SnapCompare) -> None:
 
     app = audio_app(sync=FakeSyncRunner())
     assert snap_compare(app, terminal_size=(80, 24), run_before=preview)
+
+
+def test_failover_checks(snap_compare: SnapCompare) -> None:
+    """The f screen: the checklist blocks until the fencing is stated; Cancel has the focus."""
+    app = _scenario_app("master-down", failover=FakeFailoverRunner())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_failover)
+
+
+def test_promoted_banner(snap_compare: SnapCompare) -> None:
+    """After a promotion the banner stands above the panels (read from the marker)."""
+    runner = FakeFailoverRunner(standing=Standing(promoted_marker(), None))
+    app = _scenario_app("master-down", failover=runner)
+
+    async def shown(pilot: Pilot[None]) -> None:
+        await play_scenario(pilot)
+        await wait_until(pilot, lambda: app.has_class("-standing"))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=shown)

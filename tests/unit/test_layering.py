@@ -27,3 +27,17 @@ def test_non_ui_layers_never_import_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_console_loads_without_the_database_and_ssh_drivers() -> None:
+    """The UI reaches hosts only through the ops protocols (``SyncRunner``, ``FailoverRunner``):
+    building the App loads neither asyncmy nor asyncssh; the runners import them when used."""
+    code = (
+        "import sys\n"
+        "import rdconsole.ui.app, rdconsole.ops.failover_flow\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('asyncmy', 'asyncssh')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

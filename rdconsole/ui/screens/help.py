@@ -21,6 +21,12 @@ PANELS = (
         "standby and the time of the last poll.",
     ),
     (
+        "banner",
+        "under the header, only when something stands: PROMOTED (the old master must not come "
+        "back writable until it is rejoined), INTERRUPTED (a failover to finish with `rdconsole "
+        "failover --resume`), FAILOVER RUNNING (its current step).",
+    ),
+    (
         "master",
         "reachable, or why not (refused, timeout, ...); binlog: the file:position being "
         "written; GTID position; read_only (must be OFF); version; growth: binlog bytes "

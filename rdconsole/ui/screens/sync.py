@@ -138,7 +138,8 @@ class RsyncLogScreen(ModalScreen[None]):
 
 
 class StandbyChooser(ModalScreen[str | None]):
-    """Which standby's mirror to sync, when several are watched; Esc chooses none."""
+    """Which standby (whose mirror to sync, which to promote) when there are several; Esc
+    chooses none."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="chooser-cancel"),
@@ -146,13 +147,14 @@ class StandbyChooser(ModalScreen[str | None]):
         Binding("up", "app.focus_previous", "Previous", show=False, id="chooser-previous"),
     ]
 
-    def __init__(self, standbys: Sequence[str]) -> None:
+    def __init__(self, standbys: Sequence[str], *, title: str = "sync audio to which standby?"):
         super().__init__(id="standby-chooser")
         self._standbys = standbys
+        self._title = title
 
     def compose(self) -> ComposeResult:
         with Vertical(id="chooser-dialog") as dialog:
-            dialog.border_title = "sync audio to which standby?"
+            dialog.border_title = self._title
             dialog.border_subtitle = "Enter picks, Esc cancels"
             for index, name in enumerate(self._standbys):
                 yield Button(name, id=f"standby-{index}", name=name, compact=True)
