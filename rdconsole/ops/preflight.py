@@ -213,7 +213,7 @@ async def gather(
     shell = shell_for(standby)
     # Witnesses are asked together and briefly: a hung or powered-off master must not hold
     # the checklist (every probe would wait its own timeout one after the other).
-    budget = console.connect_timeout + 1
+    budget = console.connect_timeout
     watcher = AudioCollector(settings, standby, guard_budget=budget)
     try:
         master, replica, ssh, rsync, audio = await asyncio.gather(
