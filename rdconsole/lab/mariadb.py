@@ -13,13 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from rdconsole.config.settings import ConsoleConfig, HostConfig, MySQLEndpoint, Secret, Settings
 from rdconsole.core.model import Role
 from rdconsole.lab.client import LabError, Row
 from rdconsole.lab.clone import clone_to_standby, install_all
 from rdconsole.lab.config import config_toml, write_private
+from rdconsole.lab.process import Lifecycle
 from rdconsole.lab.schema import DATABASE, MONITOR_USER, REPL_USER, schema_sql, users_sql
 from rdconsole.lab.server import MariaDBServer, find_tools, free_ports
 
@@ -39,7 +39,7 @@ _COMMON_OPTIONS = {
 }
 
 
-class MariaDBLab:
+class MariaDBLab(Lifecycle):
     """Two mariadbd on free loopback ports: ``master`` (server-id 1) and ``standby`` (100).
 
     ``start()`` (or ``with MariaDBLab(root) as lab:``) installs both data directories, loads a
@@ -135,17 +135,6 @@ class MariaDBLab:
             for server in (self.standby, self.master):
                 server.stop()
             atexit.unregister(self.stop)
-
-    def __enter__(self) -> MariaDBLab:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- SQL ----------------------------------------------------------------------------------
 

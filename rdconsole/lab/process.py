@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from rdconsole.lab.client import LabError
 
@@ -169,3 +170,20 @@ def wait_for_greeting(
     else:
         problem = f"exited with status {process.returncode} during start-up"
     raise LabError(f"{name} {problem}; {log} ends with:\n{log_tail(log)}")
+
+
+class Lifecycle:
+    """``start()``/``stop()`` of a lab server, also as a context manager (stop on any exit)."""
+
+    def start(self) -> object:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -13,12 +13,12 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 
 from rdconsole.lab.audio import GUARD_NAME
 from rdconsole.lab.client import LabError
 from rdconsole.lab.process import (
     LOOPBACK,
+    Lifecycle,
     descendants,
     log_tail,
     signal_processes,
@@ -28,7 +28,7 @@ from rdconsole.lab.process import (
 from rdconsole.lab.server import free_ports
 
 
-class RsyncDaemon:
+class RsyncDaemon(Lifecycle):
     """``rsync --daemon`` on 127.0.0.1 serving ``store`` read-only as ``module``.
 
     Its files live in ``root`` (``rsyncd.conf``, ``rsyncd.pid``, ``rsyncd.lock``, ``rsyncd.log``,
@@ -118,17 +118,6 @@ class RsyncDaemon:
         if self._process is not None:
             stop_tree(self._process)
         atexit.unregister(self.stop)
-
-    def __enter__(self) -> RsyncDaemon:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def hang(self) -> None:
         """SIGSTOP the daemon and its children: a hung host. The kernel still completes new TCP

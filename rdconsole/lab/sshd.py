@@ -16,12 +16,12 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 
 from rdconsole.lab.client import LabError
 from rdconsole.lab.process import (
     LOOPBACK,
     STOP_GRACE,
+    Lifecycle,
     ProcessInfo,
     descendants,
     log_tail,
@@ -39,7 +39,7 @@ PRIVSEP_DIR = Path("/run/sshd")
 _SBIN_PATH = os.pathsep.join(("/usr/sbin", "/usr/local/sbin", "/sbin"))
 
 
-class SshServer:
+class SshServer(Lifecycle):
     """``/usr/sbin/sshd -D -e`` on 127.0.0.1, accepting :attr:`client_key` for the current user.
 
     Everything lives in ``root`` (mode 0700): host and client ed25519 keys (made once, kept
@@ -128,17 +128,6 @@ class SshServer:
         if self._process is not None:
             stop_tree(self._process)
         atexit.unregister(self.stop)
-
-    def __enter__(self) -> SshServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def session_processes(self) -> list[ProcessInfo]:
         """The per-connection sshd processes below the listener (not the commands they run)."""
