@@ -223,7 +223,7 @@ async def gather(
             _witness_rsync(settings, standby, shell, budget),
             _audio(watcher, standby, budget),
         )
-        journal = FileJournal(console.state_dir).read()
+        journal = await asyncio.to_thread(FileJournal(console.state_dir).read)
         at_risk, last_seen, schema = data_at_risk(journal, settings.master.name, replica)
         master_schema = master.rivendell_schema or schema or replica.rivendell_schema
         target = await check_target(settings, standby, shell, master_schema)
