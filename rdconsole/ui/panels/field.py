@@ -25,11 +25,17 @@ class Field(Horizontal):
         super().__init__(id=id, classes=classes)
         self._key = key
         self._value = value
+        self._shown: tuple[str, Severity | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(self._key, classes="key", markup=False)
         yield Label(self._value, classes="value", markup=False)
 
     def show(self, value: str, severity: Severity | None = None) -> None:
+        # Most fields keep their value from one poll to the next: updating a Label anyway
+        # costs a layout pass, which a keypress arriving meanwhile would wait for.
+        if (value, severity) == self._shown:
+            return
+        self._shown = (value, severity)
         self.query_one(".value", Label).update(value)
         set_severity(self, severity)
