@@ -251,13 +251,15 @@ class RdConsoleApp(App[None]):
 
     def action_problems(self) -> None:
         """Toggle the problems list between its place and the whole screen."""
-        screen = self.screen
+        # Hiding the neighbours (inline display) costs one layout pass; Screen.maximize would
+        # restyle every widget on the screen, which a busy 2-core host makes a visible lag.
         problems = self.query_one(ProblemsPanel)
-        if screen.maximized is problems:
-            screen.minimize()
-        else:
+        whole = not problems.has_class("-maximized")
+        for neighbour in (self.query_one("#hosts"), self.query_one(EventLog)):
+            neighbour.display = not whole
+        problems.set_class(whole, "-maximized")
+        if whole:
             problems.focus()
-            screen.maximize(problems, container=False)
 
     # Drills, help, palette ---------------------------------------------------------------------
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Label
@@ -12,9 +15,12 @@ from rdconsole.ui.panels.field import set_severity
 
 
 class ProblemsPanel(VerticalScroll):
-    """Scrollable (focus it with Tab) when the problems do not fit; ``p`` maximizes it."""
+    """Scrollable (focus it with Tab) when the problems do not fit; ``p`` gives it the whole
+    screen (class ``-maximized``) and ``p`` or Esc gives it back."""
 
-    ALLOW_MAXIMIZE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "restore", "Back", show=False, id="problems-back"),
+    ]
 
     problems: reactive[tuple[Problem, ...] | None] = reactive(None, recompose=True)
     """None until every host has been polled; recomposed only when the problems change."""
@@ -44,3 +50,9 @@ class ProblemsPanel(VerticalScroll):
     def watch_problems(self, problems: tuple[Problem, ...] | None) -> None:
         count = "" if problems is None else f" ({len(problems)})"
         self.border_title = f"problems{count}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.has_class("-maximized") if action == "restore" else True
+
+    async def action_restore(self) -> None:
+        await self.run_action("app.problems")
