@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,10 +31,10 @@ from rdconsole.core.evidence import MasterState
 from rdconsole.core.failover_plan import StepKind, plan_promotion
 from rdconsole.core.vocabulary import parse_version, vocabulary_for
 from rdconsole.hosts.state import AuditLog, read_state_file
-from rdconsole.lab import LabError, MariaDBLab
+from rdconsole.lab import MariaDBLab
 from rdconsole.lab.client import Row
 from rdconsole.lab.station import StationLayout
-from tests.helpers import recorded_calls, write_recording_service
+from tests.helpers import recorded_calls
 
 pytestmark = pytest.mark.lab
 
@@ -181,24 +181,6 @@ def write_site_config(
             )
         )
     return config
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    """A fresh lab of this test's own, a standby layout with Rivendell running, the config."""
-    lab = MariaDBLab(tmp_path / "lab")
-    try:
-        lab.start()
-    except (LabError, OSError) as error:
-        pytest.fail(f"the MariaDB lab did not start: {error}", pytrace=False)
-    try:
-        layout = StationLayout(tmp_path / "host", login=("rduser", lab.rivendell_password))
-        layout.create()
-        service = tmp_path / "service"
-        write_recording_service(service)
-        yield Site(lab, layout, write_site_config(lab, tmp_path, layout, service), service)
-    finally:
-        lab.stop()
 
 
 def output(result: subprocess.CompletedProcess[str]) -> str:

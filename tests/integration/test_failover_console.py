@@ -7,42 +7,19 @@ whose site helpers it uses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from rdconsole.config import load_settings
 from rdconsole.core.failover_plan import Step
-from rdconsole.lab import LabError, MariaDBLab
-from rdconsole.lab.station import StationLayout
 from rdconsole.ops.failover_flow import (
     FailoverExit,
     FailoverOutcome,
     FailoverPreview,
     failover_runner,
 )
-from tests.helpers import write_recording_service
-from tests.integration.test_failover import Site, write_site_config
+from tests.integration.test_failover import Site
 
 pytestmark = pytest.mark.lab
-
-
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[Site]:
-    lab = MariaDBLab(tmp_path / "lab")
-    try:
-        lab.start()
-    except (LabError, OSError) as error:
-        pytest.fail(f"the MariaDB lab did not start: {error}", pytrace=False)
-    try:
-        layout = StationLayout(tmp_path / "host", login=("rduser", lab.rivendell_password))
-        layout.create()
-        service = tmp_path / "service"
-        write_recording_service(service)
-        yield Site(lab, layout, write_site_config(lab, tmp_path, layout, service), service)
-    finally:
-        lab.stop()
 
 
 class Recorder:
@@ -57,18 +34,18 @@ class Recorder:
         self.waits.append(text)
 
 
-async def test_console_runner_checks_then_promotes_and_audits(pair: Site) -> None:
-    pair.lab.write_load(5)
-    pair.lab.wait_replicated()
-    pair.kill_master()
-    runner = failover_runner(load_settings(pair.config))
+async def test_console_runner_checks_then_promotes_and_audits(site: Site) -> None:
+    site.lab.write_load(5)
+    site.lab.wait_replicated()
+    site.kill_master()
+    runner = failover_runner(load_settings(site.config))
     before = await runner.standing()
     assert before.marker is None and before.interrupted is None
 
     blocked = await runner.preview(None, fenced=None, override=None)
     assert isinstance(blocked, FailoverPreview)
     assert blocked.asks_fenced and not blocked.allowed
-    assert pair.audit() == []  # a preview is never audited
+    assert site.audit() == []  # a preview is never audited
 
     preview = await runner.preview(None, fenced="powered off", override=None)
     assert isinstance(preview, FailoverPreview)
@@ -79,8 +56,8 @@ async def test_console_runner_checks_then_promotes_and_audits(pair: Site) -> Non
     assert outcome.exit is FailoverExit.DONE, outcome.message
     ids = [step.id for step in preview.plan.steps]
     assert recorder.steps == [(i, s) for i in ids for s in ("running", "done")]
-    assert pair.read_only("standby") == 0 and pair.replica_status() == []
-    audit = [e for e in pair.audit() if e["action"].startswith("failover")]
+    assert site.read_only("standby") == 0 and site.replica_status() == []
+    audit = [e for e in site.audit() if e["action"].startswith("failover")]
     assert audit[0]["action"] == "failover-start" and audit[0]["via"] == "console"
     assert audit[0]["fenced"] == "powered off"
     assert audit[-1]["action"] == "failover-end" and audit[-1]["exit_code"] == 0
@@ -89,18 +66,18 @@ async def test_console_runner_checks_then_promotes_and_audits(pair: Site) -> Non
     assert after.interrupted is None
 
 
-async def test_a_preview_gone_stale_is_refused_with_nothing_changed(pair: Site) -> None:
-    runner = failover_runner(load_settings(pair.config))
+async def test_a_preview_gone_stale_is_refused_with_nothing_changed(site: Site) -> None:
+    runner = failover_runner(load_settings(site.config))
     preview = await runner.preview(None, fenced="powered off", override=None)
     assert isinstance(preview, FailoverPreview)
     assert preview.plan.path == "switchover"  # the master answers
-    pair.kill_master()
+    site.kill_master()
 
     outcome = await runner.run(preview, Recorder())
 
     assert isinstance(outcome, FailoverOutcome)
     assert outcome.exit is FailoverExit.REFUSED
     assert outcome.message.startswith("the master was UP and is DOWN now"), outcome.message
-    pair.assert_nothing_changed()
-    refused = [e for e in pair.audit() if e["action"] == "failover-refused"]
+    site.assert_nothing_changed()
+    refused = [e for e in site.audit() if e["action"] == "failover-refused"]
     assert refused and refused[-1]["via"] == "console"
