@@ -68,12 +68,22 @@ class AudioCollector:
 
     async def collect(self, *, force: bool = False) -> AudioSnapshot:
         now = datetime.now(UTC)
-        if force or self._slow is None or time.monotonic() - self._checked_at >= self._refresh:
-            self._slow = await self._slow_checks(now)
-            self._checked_at = time.monotonic()
         document = read_state_file(sync_paths(self._settings, self._standby)[1])
         running, last = from_state_file(document, _pid_alive((document or {}).get("pid")))
+        # A run that ended after the last coverage check makes that check stale.
+        synced_since = (
+            self._slow is not None
+            and last is not None
+            and last.ended_at is not None
+            and self._slow.guard_checked_at is not None
+            and last.ended_at > self._slow.guard_checked_at
+        )
+        due = self._slow is None or time.monotonic() - self._checked_at >= self._refresh
+        if force or due or synced_since:
+            self._slow = await self._slow_checks(now)
+            self._checked_at = time.monotonic()
         slow = self._slow
+        assert slow is not None
         return AudioSnapshot(
             standby=self._standby.name,
             checked_at=now,

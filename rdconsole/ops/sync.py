@@ -353,7 +353,7 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
         message = f"rsync failed with exit {result.exit_code}: {detail}".strip()
     record = {
         "started_at": run.started.isoformat(timespec="seconds"),
-        "ended_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "ended_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "ok": ok,
         "files": progress.files_done,
         "bytes": progress.bytes_done,

@@ -81,3 +81,22 @@ async def test_status_reports_the_audio_mirror(
     joined = " | ".join(p["what"] for p in document["problems"])
     assert "000005_002" in joined
     assert "guard file missing" in joined
+
+
+async def test_a_finished_sync_refreshes_the_coverage_at_once(
+    healthy_lab: MariaDBLab, lab_config: Path, rsync_daemon: RsyncDaemon, tmp_path: Path
+) -> None:
+    from rdconsole.ops.audio import AudioCollector
+
+    settings = load_settings(audio_config(lab_config, rsync_daemon, tmp_path))
+    collector = AudioCollector(settings, settings.standbys[0], refresh=3600)
+    try:
+        before = await collector.collect()
+        assert before.missing_cuts == 8
+        outcome = await run_sync(settings, None)
+        assert outcome.exit is SyncExit.OK, outcome.message
+        after = await collector.collect()  # well inside the hour-long refresh
+        assert after.last is not None and after.last.ok
+        assert after.missing_cuts == 0
+    finally:
+        await collector.close()
