@@ -134,18 +134,22 @@ def missing_cuts(
     return sorted(name for name in cut_names if f"{name}.{extension}" not in present)
 
 
+def mixed_problem(host: str) -> Problem:
+    """A standby whose rd.conf and /var/snd links point at different modes: an error wherever
+    the mode is shown."""
+    return Problem(
+        Severity.CRITICAL,
+        host,
+        "Rivendell is half switched: /etc/rd.conf and /var/snd point at different modes",
+        "run `rdconsole switch master` or `rdconsole switch standby` to make them agree",
+    )
+
+
 def audio_problems(audio: AudioSnapshot, stale_after: float, now: datetime) -> list[Problem]:
     host = audio.standby
     problems: list[Problem] = []
     if audio.mode is Mode.MIXED:
-        problems.append(
-            Problem(
-                Severity.CRITICAL,
-                host,
-                "Rivendell is half switched: /etc/rd.conf and /var/snd point at different modes",
-                "run `rdconsole switch master` or `rdconsole switch standby` to make them agree",
-            )
-        )
+        problems.append(mixed_problem(host))
     if audio.guard_present is False:
         problems.append(
             Problem(

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from rdconsole.config.settings import HostConfig, Settings
-from rdconsole.core.audio import AudioSnapshot, audio_problems
+from rdconsole.core.audio import AudioSnapshot, audio_problems, mixed_problem
 from rdconsole.core.failover import PromotionMarker
 from rdconsole.core.layout import Layout, Mode
 from rdconsole.core.model import ErrorKind, HostError, HostSnapshot
@@ -53,6 +53,12 @@ async def check_once(
     stale = {s.name: s.audio.stale_after for s in settings.standbys}
     extra = [p for m in by_name.values() for p in audio_problems(m, stale[m.standby], now)]
     modes = dict(zip(probes, probed, strict=True))
+    # A mixed layout seen by the link probe (no audio check to report it) is an error too.
+    extra += [
+        mixed_problem(name)
+        for name, mode in modes.items()
+        if mode is Mode.MIXED and name not in by_name
+    ]
     modes.update({name: snapshot.mode for name, snapshot in by_name.items()})
     return StatusReport(
         checked_at=now,

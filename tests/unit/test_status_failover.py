@@ -18,7 +18,7 @@ from rdconsole.core.failover import PromotionMarker
 from rdconsole.core.layout import Layout, LinkKind, LinkState, Mode
 from rdconsole.core.model import HostSnapshot, Role
 from rdconsole.core.report import StatusReport, report_json
-from rdconsole.core.verdict import judge
+from rdconsole.core.verdict import Severity, judge
 from rdconsole.hosts.shell import ShellError
 from rdconsole.hosts.state import AuditLog, RunLock, write_state_file
 from rdconsole.ops.failover import run_path
@@ -137,6 +137,15 @@ async def test_check_once_probes_modes_within_the_budget(tmp_path: Path) -> None
     modes = [s["mode"] for s in report_json(result)["standbys"]]
     assert modes == ["standby", None, None]
     assert result.promotion is None
+
+
+async def test_a_mixed_layout_is_a_critical_problem(tmp_path: Path) -> None:
+    config = settings(tmp_path, ("backup",))
+    result = await check_once(config, collectors(("backup",)), (), {"backup": probe(Mode.MIXED)})
+    assert result.modes == {"backup": Mode.MIXED}
+    assert result.verdict.status is Severity.CRITICAL
+    (problem,) = result.verdict.problems
+    assert problem.host == "backup" and "half switched" in problem.what
 
 
 async def test_check_once_takes_the_mode_of_the_audio_check(tmp_path: Path) -> None:
