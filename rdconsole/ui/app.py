@@ -314,8 +314,14 @@ class RdConsoleApp(App[None]):
             start_drill(self, self.drills, name)
 
     def action_help(self) -> None:
-        panels = (*PANELS, *AUDIO_PANELS) if self.mirror.panels else PANELS
-        self.push_screen(HelpScreen(self._key_help(), panels))
+        # Built once per set of working keys and kept installed: composing the help takes
+        # long enough on a 2-core host to feel sluggish every time it is opened.
+        keys = self._key_help()
+        name = f"help-{abs(hash(tuple(keys))):x}"
+        if not self.is_screen_installed(name):
+            panels = (*PANELS, *AUDIO_PANELS) if self.mirror.panels else PANELS
+            self.install_screen(HelpScreen(keys, panels), name)
+        self.push_screen(name)
 
     def _key_help(self) -> list[tuple[str, str]]:
         """The keys that work now, from the bindings (the single source of keys)."""
