@@ -48,7 +48,6 @@ class MasterVerdict:
     reasons: tuple[str, ...]
     host_answers: bool
     """Some witness reached the master *host*: it can (and must) be fenced by rdconsole."""
-    database_answers: bool
 
 
 def witnesses(evidence: Evidence) -> list[Witness]:
@@ -84,11 +83,11 @@ def judge_master(evidence: Evidence) -> MasterVerdict:
     if evidence.last_seen_age_s is not None:
         reasons.append(f"last seen reachable {evidence.last_seen_age_s:.0f} s ago (journal)")
     if probe.answered:
-        return MasterVerdict(MasterState.UP, tuple(reasons), True, True)
+        return MasterVerdict(MasterState.UP, tuple(reasons), True)
     if io.answered:
         reasons.append("the standby still receives from the master: a partition, not a death")
-        return MasterVerdict(MasterState.UNCERTAIN, tuple(reasons), host_answers, False)
+        return MasterVerdict(MasterState.UNCERTAIN, tuple(reasons), host_answers)
     if io.answered is None:
         reasons.append("the standby cannot confirm: its replication state is unknown")
-        return MasterVerdict(MasterState.UNCERTAIN, tuple(reasons), host_answers, False)
-    return MasterVerdict(MasterState.DOWN, tuple(reasons), host_answers, False)
+        return MasterVerdict(MasterState.UNCERTAIN, tuple(reasons), host_answers)
+    return MasterVerdict(MasterState.DOWN, tuple(reasons), host_answers)

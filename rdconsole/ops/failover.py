@@ -25,12 +25,7 @@ from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
 from rdconsole.hosts.shell import ShellError, shell_for
 from rdconsole.hosts.ssh import SshShell
 from rdconsole.hosts.state import AuditLog, read_state_file, who, write_state_file
-
-# Defined with the shared flow (light to import, for the console); re-exported here.
-from rdconsole.ops.failover_flow import FailoverExit as FailoverExit
-from rdconsole.ops.failover_flow import FailoverObserver as FailoverObserver
-from rdconsole.ops.failover_flow import FailoverOutcome as FailoverOutcome
-from rdconsole.ops.failover_flow import Switcher as Switcher
+from rdconsole.ops.failover_flow import FailoverExit, FailoverObserver, FailoverOutcome, Switcher
 from rdconsole.ops.preflight import Preflight, check_target, marker_document, marker_path
 
 RUN_NAME = "failover-run.json"

@@ -348,7 +348,7 @@ async def run_switch(
 
 
 async def switch_for_failover(settings: Settings, standby: str, mode: str) -> tuple[int, str]:
-    """``ops.failover.Switcher``: a full guarded switch (never forced past GUI modules).
+    """``ops.failover_flow.Switcher``: a full guarded switch (never forced past GUI modules).
 
     Unlike ``rdconsole switch``, "already in that mode" is not enough: a failover resumed after
     a start was interrupted finds the links switched and Rivendell stopped, and must start it.

@@ -71,8 +71,6 @@ class RdConsoleApp(App[None]):
     # Textual annotates this as ``ClassVar[...] | None``, which mypy reads as an instance variable.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
     """-tall (32 rows and more) lets long error texts wrap in the host panels."""
-    ALLOW_IN_MAXIMIZED_VIEW = "#status, Footer"
-    """The status bar stays in view while the problems fill the screen."""
     BINDINGS: ClassVar[list[BindingType]] = list(KEYS)
     """The console's keys (``ui.keys``), the single source of the footer and the help."""
 

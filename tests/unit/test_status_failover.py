@@ -256,7 +256,7 @@ class Silent:
 def test_a_preview_is_stale_when_the_master_state_or_the_plan_changed() -> None:
     before = sample_preview("powered off")
     assert changed_since(before, sample_preview("powered off")) == ""
-    up = MasterVerdict(MasterState.UP, ("MySQL probe: answers",), True, True)
+    up = MasterVerdict(MasterState.UP, ("MySQL probe: answers",), True)
     inputs = dataclasses.replace(before.inputs, verdict=up)
     now = dataclasses.replace(
         before, preflight=dataclasses.replace(before.preflight, inputs=inputs)
