@@ -16,6 +16,7 @@ from typing import NoReturn
 from rdconsole import __version__
 from rdconsole.config import ConfigError, Settings, find_config_path, load_settings
 from rdconsole.config.show import effective_settings
+from rdconsole.replication_cli import add_parsers as add_replication_parsers
 
 EXIT_CONFIG = 3
 
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     failover.add_argument(
         "--resume", action="store_true", help="finish a run that was interrupted half-way"
     )
+    add_replication_parsers(commands)
     commands.add_parser("report", help="the last failover as a Markdown incident report")
     demo = commands.add_parser(
         "demo", help="start a lab of two real MariaDB servers and open the console on it"
@@ -213,6 +215,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 override=arguments.override,
                 resume=arguments.resume,
             )
+        if arguments.command in {"setup", "rejoin", "failback"}:
+            from rdconsole.replication_cli import replication_command
+
+            return replication_command(settings, arguments.command, arguments)
         if arguments.command == "report":
             from rdconsole.report_cli import report_command
 

@@ -8,6 +8,7 @@ Rivendell config when rdconsole runs there (``/etc/rd.conf.master`` for the mast
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -18,16 +19,18 @@ from pathlib import Path
 from rdconsole.config.credentials import fill_login, read_rdconf
 from rdconsole.config.reader import ConfigError, Table, TomlSource
 from rdconsole.config.sections import (
+    read_admin,
     read_audio,
     read_failover,
     read_mysql,
+    read_replication,
     read_rivendell,
     read_rsync,
     read_ssh,
 )
 from rdconsole.config.settings import ConsoleConfig, HostConfig, Settings
 from rdconsole.core.model import Role
-from rdconsole.core.rdconf import RdConf
+from rdconsole.core.rdconf import RdConf, parse_rdconf
 from rdconsole.core.verdict import Thresholds
 
 ENV_VAR = "RDCONSOLE_CONFIG"
@@ -110,11 +113,18 @@ def load_settings(path: Path, environ: Mapping[str, str] = os.environ) -> Settin
     failover_data = document.get("failover", {})
     if not isinstance(failover_data, dict):
         raise ConfigError(path, None, "[failover] must be a table")
+    replication_data = document.get("replication", {})
+    if not isinstance(replication_data, dict):
+        raise ConfigError(path, None, "[replication] must be a table")
+    replication = read_replication(
+        Table(source, replication_data, "replication", "replication"), _database_name(local)
+    )
     return Settings(
         console=console,
         master=master,
         standbys=tuple(standbys),
         failover=read_failover(Table(source, failover_data, "failover", "failover")),
+        replication=replication,
         path=path,
         provenance=source.provenance,
         warnings=tuple(source.warnings),
@@ -156,6 +166,7 @@ def _master(table: Table, rd_conf: Path | None, environ: Mapping[str, str]) -> H
         mysql=read_mysql(table.sub("mysql"), host),
         ssh=read_ssh(table.sub("ssh")),
         rsync=read_rsync(table.sub("rsync")),
+        admin=read_admin(table.sub("admin"), host),
     )
     conf = read_rdconf(rd_conf, table.source) if rd_conf else None
     return fill_login(table.source, config, "master", _pair(rd_conf, conf), environ)
@@ -180,6 +191,7 @@ def _standby(table: Table, environ: Mapping[str, str]) -> HostConfig:
         ssh=read_ssh(table.sub("ssh")),
         audio=read_audio(audio_table, owner, group),
         rivendell=rivendell,
+        admin=read_admin(table.sub("admin"), host),
     )
     if conf is not None:
         for key, value in (("owner", owner), ("group", group)):
@@ -192,6 +204,15 @@ def _standby(table: Table, environ: Mapping[str, str]) -> HostConfig:
     return fill_login(
         table.source, config, table.prefix, _pair(rivendell.rd_conf_standby, conf), environ
     )
+
+
+def _database_name(local: HostConfig | None) -> str:
+    """rd.conf's ``[mySQL] Database`` on this host (its warnings were already reported)."""
+    if local is not None:
+        with contextlib.suppress(OSError):
+            text = local.rivendell.rd_conf_standby.read_text(encoding="utf-8", errors="replace")
+            return parse_rdconf(text).mysql_database
+    return "Rivendell"
 
 
 def _pair(path: Path | None, conf: RdConf | None) -> tuple[Path, RdConf] | None:

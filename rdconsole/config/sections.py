@@ -9,6 +9,7 @@ from rdconsole.config.settings import (
     AudioConfig,
     FailoverConfig,
     MySQLEndpoint,
+    ReplicationConfig,
     RivendellPaths,
     RsyncSource,
     Secret,
@@ -47,6 +48,14 @@ AUDIO_KEYS = {
     "extension",
     "idle_timeout",
 }
+REPLICATION_KEYS = {
+    "user",
+    "password",
+    "password_file",
+    "databases",
+    "account_host",
+    "connect_retry",
+}
 FAILOVER_KEYS = {"drain_timeout", "block_after_promotion", "fence"}
 RIVENDELL_KEYS = {
     "rd_conf",
@@ -83,6 +92,44 @@ def read_mysql(table: Table, default_host: str) -> MySQLEndpoint:
         socket=table.string("socket"),
         user=table.string("user"),
         password=Secret(password) if password is not None else None,
+    )
+
+
+def read_admin(table: Table, default_host: str) -> MySQLEndpoint | None:
+    """``[*.admin]``: None when absent (setup and rejoin then say what to add)."""
+    if not table.data:
+        return None
+    endpoint = read_mysql(table, default_host)
+    if endpoint.user is None:
+        raise table.fail(None, f"[{table.section}] needs a user")
+    return endpoint
+
+
+def read_replication(table: Table, default_database: str) -> ReplicationConfig:
+    table.check(REPLICATION_KEYS)
+    password = table.string("password")
+    password_file = table.path("password_file")
+    if password is not None and password_file is not None:
+        raise table.fail("password_file", "give password or password_file, not both")
+    databases = table.data.get("databases", [default_database])
+    if (
+        not isinstance(databases, list)
+        or not databases
+        or not all(isinstance(d, str) and d and "`" not in d for d in databases)
+    ):
+        raise table.fail("databases", "databases must be a non-empty list of database names")
+    if "databases" not in table.data:
+        table.source.provenance.setdefault(f"{table.prefix}.databases", "default")
+    user = table.string("user", "repl") or "repl"
+    if "'" in user or "\\" in user:
+        raise table.fail("user", "the replication user name may not hold quotes or backslashes")
+    return ReplicationConfig(
+        user=user,
+        password=Secret(password) if password is not None else None,
+        password_file=password_file,
+        databases=tuple(databases),
+        account_host=table.string("account_host", "%") or "%",
+        connect_retry=table.integer("connect_retry", 10, 1, 3600),
     )
 
 

@@ -152,6 +152,9 @@ class HostConfig:
     """Read on standbys only."""
     rivendell: RivendellPaths = field(default_factory=RivendellPaths)
     """Read on standbys only."""
+    admin: MySQLEndpoint | None = None
+    """``[master.admin]`` / ``[standby.admin]``: the account setup and rejoin use (creates
+    users, takes snapshots). The monitoring login stays least-privileged."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,22 @@ class FailoverConfig:
     """A second promotion inside this window needs a typed reason."""
     fence: str = "read_only"
     """What to do to a reachable old master: ``read_only``, ``stop`` or ``none``."""
+
+
+@dataclass(frozen=True)
+class ReplicationConfig:
+    """``[replication]``: the account standbys replicate with, and what a snapshot holds."""
+
+    user: str = "repl"
+    password: Secret | None = None
+    """From the config or password_file; None: generated and kept 0600 in state_dir."""
+    password_file: Path | None = None
+    databases: tuple[str, ...] = ("Rivendell",)
+    """Default: rd.conf's ``[mySQL] Database``."""
+    account_host: str = "%"
+    """The host part of the replication account (``'repl'@'<account_host>'``)."""
+    connect_retry: int = 10
+    """``MASTER_CONNECT_RETRY`` in seconds."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +202,7 @@ class Settings:
     master: HostConfig
     standbys: tuple[HostConfig, ...]
     failover: FailoverConfig = field(default_factory=FailoverConfig)
+    replication: ReplicationConfig = field(default_factory=ReplicationConfig)
     path: Path | None = None
     """The TOML file the settings came from (None: built in code, e.g. by the lab)."""
     provenance: dict[str, str] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -40,6 +41,11 @@ from rdconsole.core.vocabulary import (
     replica_from_row,
     vocabulary_for,
 )
+
+# asyncmy logs each server warning (e.g. "already exists" from an idempotent CREATE ... IF NOT
+# EXISTS) through the root logger's last-resort handler, i.e. straight onto the terminal, which
+# would scribble over the console. rdconsole reads errors, not warnings.
+logging.getLogger("asyncmy").setLevel(logging.ERROR)
 
 PROGRAM_NAME = "rdconsole"
 RIVENDELL_DATABASE = "Rivendell"

@@ -7,6 +7,7 @@ disabled (asyncssh would skip verification if given None, so it is simply not pa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -102,6 +103,54 @@ class _RemoteCommand:
         return False
 
 
+class _RemotePiped:
+    """A remote tool with separate streams (implements hosts.client_tools.PipedProcess)."""
+
+    def __init__(
+        self, shell: SshShell, process: asyncssh.SSHClientProcess[bytes], pid: int, stderr: bytes
+    ) -> None:
+        from rdconsole.hosts.client_tools import StderrTail
+
+        self._shell = shell
+        self._process = process
+        self._pid = pid
+        self._stderr = StderrTail()
+        self._stderr.data = stderr
+        self._stderr_task = asyncio.ensure_future(self._stderr.drain(process.stderr))
+
+    async def read(self) -> bytes:
+        try:
+            return await self._process.stdout.read(262144)
+        except (asyncssh.Error, OSError):
+            return b""
+
+    async def write(self, data: bytes) -> None:
+        self._process.stdin.write(data)
+        await self._process.stdin.drain()
+
+    async def close_stdin(self) -> None:
+        self._process.stdin.write_eof()
+
+    async def wait(self) -> int | None:
+        try:
+            completed = await self._process.wait()
+        except (asyncssh.Error, OSError):
+            return None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._stderr_task), 2.0)
+        return completed.exit_status
+
+    def stderr_text(self) -> str:
+        return self._stderr.text()
+
+    async def stop(self) -> None:
+        """Kill the remote process group by PID (OpenSSH ignores signal requests for root)."""
+        with contextlib.suppress(ShellError, TimeoutError):
+            async with asyncio.timeout(STOP_GRACE_S):
+                await self._shell.run(["kill", "-KILL", "--", f"-{self._pid}"])
+        self._process.close()
+
+
 class SshShell:
     """Commands on a remote host over one SSH connection (re-opened when lost)."""
 
@@ -170,6 +219,30 @@ class SshShell:
             process.close()
             raise ShellError(f"{self.description}: could not start {command[0]}: {first[:200]!r}")
         return _RemoteCommand(self, process, int(line), rest)
+
+    async def start_piped(self, command: Sequence[str], *, stdin: bool) -> _RemotePiped:
+        """``command`` with separate stdin/stdout/stderr; it prints its PID on stderr first."""
+        connection = await self._connect()
+        line = f"echo $$ >&2; exec {shlex.join(command)}"
+        if not stdin:
+            line += " </dev/null"
+        try:
+            process = await connection.create_process(line, encoding=None)
+            first = b""
+            async with asyncio.timeout(self._ssh.connect_timeout):
+                while b"\n" not in first:
+                    chunk = await process.stderr.read(4096)
+                    if not chunk:
+                        break
+                    first += chunk
+        except (OSError, asyncssh.Error, TimeoutError) as error:
+            self._drop()
+            raise ShellError(describe_ssh_error(self._host, error)) from None
+        pid, _, rest = first.partition(b"\n")
+        if not pid.strip().isdigit():
+            process.close()
+            raise ShellError(f"{self.description}: could not start {command[0]}: {first[:200]!r}")
+        return _RemotePiped(self, process, int(pid), rest)
 
     async def close(self) -> None:
         if self._connection is not None:

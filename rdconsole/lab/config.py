@@ -21,7 +21,16 @@ def config_toml(settings: Settings) -> str:
     ]
     for standby in settings.standbys:
         lines += _host("[[standby]]", "[standby.mysql]", standby)
-    return "\n".join(lines)
+    replication = settings.replication
+    lines += [
+        "[replication]",
+        f"user = {_string(replication.user)}",
+        f"connect_retry = {replication.connect_retry}",
+        "databases = [" + ", ".join(_string(d) for d in replication.databases) + "]",
+    ]
+    if replication.password is not None:
+        lines.append(f"password = {_string(replication.password.reveal())}")
+    return "\n".join(lines) + "\n"
 
 
 def write_private(path: Path, text: str) -> Path:
@@ -43,6 +52,13 @@ def _host(header: str, mysql_header: str, host: HostConfig) -> list[str]:
         lines.append(f"user = {_string(endpoint.user)}")
     if endpoint.password is not None:
         lines.append(f"password = {_string(endpoint.password.reveal())}")
+    if host.admin is not None:
+        admin = host.admin
+        table = mysql_header.replace(".mysql]", ".admin]")
+        lines += ["", table, f"host = {_string(admin.host)}", f"port = {admin.port}"]
+        lines.append(f"user = {_string(admin.user or 'root')}")
+        if admin.password is not None:
+            lines.append(f"password = {_string(admin.password.reveal())}")
     return [*lines, ""]
 
 

@@ -14,7 +14,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rdconsole.config.settings import ConsoleConfig, HostConfig, MySQLEndpoint, Secret, Settings
+from rdconsole.config.settings import (
+    ConsoleConfig,
+    HostConfig,
+    MySQLEndpoint,
+    ReplicationConfig,
+    Secret,
+    Settings,
+)
 from rdconsole.core.model import Role
 from rdconsole.lab.client import LabError, Row
 from rdconsole.lab.clone import clone_to_standby, install_all
@@ -49,10 +56,14 @@ class MariaDBLab(Lifecycle):
     with ``atexit``. The blocking drill methods serialise on one lock, so threads may call them.
     """
 
-    def __init__(self, root: Path, *, startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self, root: Path, *, startup_timeout: float = 30.0, replicate: bool = True
+    ) -> None:
         tools = find_tools()
         self.root = root
         self.startup_timeout = startup_timeout
+        self.replicate = replicate
+        """False: two fresh servers, the master with the schema, no replication (for setup)."""
         self.monitor_user = MONITOR_USER
         self.monitor_password = secrets.token_urlsafe(18)
         """Password of the least-privilege monitoring account ``rdconsole``."""
@@ -110,10 +121,14 @@ class MariaDBLab(Lifecycle):
                     server.launch()
                 for server in (self.master, self.standby):
                     server.wait_ready(self.startup_timeout)
-                self.master.sql(
-                    schema_sql((MASTER_NAME, STANDBY_NAME))
-                    + users_sql(self.monitor_password, self.repl_password, self.rivendell_password)
+                users = users_sql(
+                    self.monitor_password, self.repl_password, self.rivendell_password
                 )
+                self.master.sql(schema_sql((MASTER_NAME, STANDBY_NAME)) + users)
+                if not self.replicate:
+                    self.standby.sql(users)
+                    self.bringup_seconds = time.monotonic() - began
+                    return self
                 clone_to_standby(
                     self.master,
                     self.standby,
@@ -317,10 +332,17 @@ class MariaDBLab(Lifecycle):
                 host=LOOPBACK, port=server.port, user=self.monitor_user, password=password
             )
 
+        def admin(server: MariaDBServer) -> MySQLEndpoint:
+            return MySQLEndpoint(host=LOOPBACK, port=server.port, user="root")
+
         return Settings(
             console=ConsoleConfig(poll_interval=poll_interval, state_dir=state_dir),
             master=HostConfig(
-                name=MASTER_NAME, role=Role.MASTER, host=LOOPBACK, mysql=endpoint(self.master)
+                name=MASTER_NAME,
+                role=Role.MASTER,
+                host=LOOPBACK,
+                mysql=endpoint(self.master),
+                admin=admin(self.master),
             ),
             standbys=(
                 HostConfig(
@@ -329,7 +351,11 @@ class MariaDBLab(Lifecycle):
                     host=LOOPBACK,
                     local=True,
                     mysql=endpoint(self.standby),
+                    admin=admin(self.standby),
                 ),
+            ),
+            replication=ReplicationConfig(
+                user=REPL_USER, password=Secret(self.repl_password), connect_retry=1
             ),
         )
 

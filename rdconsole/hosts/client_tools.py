@@ -1,0 +1,210 @@
+"""MySQL client tools (dump, load, binlog) run where they can reach a server, logged in through
+an option file on that host (mode 0600, removed afterwards): passwords never reach argv.
+
+Where a tool runs: on the server's own host over SSH when its admin login is a socket or a
+loopback address of that host (and ``[*.ssh]`` is set), otherwise here, over TCP. Data flows
+through this process (stdout of one tool into stdin of another), so progress can be counted and
+nothing is written to disk in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from rdconsole.config.settings import HostConfig, MySQLEndpoint
+from rdconsole.core.snapshot import option_file_text
+from rdconsole.hosts.shell import STOP_GRACE_S, ShellError
+
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "::1", "localhost"})
+IO_TIMEOUT_S = 60.0
+"""A pipe that neither reads nor writes for this long is stuck."""
+
+
+class PipedProcess(Protocol):
+    """A started tool with separate stdin, stdout and stderr."""
+
+    async def read(self) -> bytes:
+        """The next stdout chunk; b"" at its end."""
+        ...
+
+    async def write(self, data: bytes) -> None: ...
+
+    async def close_stdin(self) -> None: ...
+
+    async def wait(self) -> int | None:
+        """The exit status (None: unknown, e.g. the connection was lost)."""
+        ...
+
+    def stderr_text(self) -> str:
+        """What the tool wrote on stderr so far (its last 4 KiB)."""
+        ...
+
+    async def stop(self) -> None: ...
+
+
+class ByteReader(Protocol):
+    async def read(self, n: int = -1) -> bytes: ...
+
+
+class StderrTail:
+    """Keeps the last 4 KiB a tool wrote on stderr (read concurrently so it never blocks)."""
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    async def drain(self, reader: ByteReader) -> None:
+        while True:
+            chunk = await reader.read(4096)
+            if not chunk:
+                return
+            self.data = (self.data + chunk)[-4096:]
+
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace").strip()
+
+
+class _LocalPiped:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+        self._stderr = StderrTail()
+        assert process.stderr is not None
+        self._stderr_task = asyncio.ensure_future(self._stderr.drain(process.stderr))
+
+    async def read(self) -> bytes:
+        assert self._process.stdout is not None
+        return await self._process.stdout.read(262144)
+
+    async def write(self, data: bytes) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.write(data)
+        await self._process.stdin.drain()
+
+    async def close_stdin(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+            with contextlib.suppress(OSError):
+                await self._process.stdin.wait_closed()
+
+    async def wait(self) -> int | None:
+        code = await self._process.wait()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._stderr_task), 2.0)
+        return code
+
+    def stderr_text(self) -> str:
+        return self._stderr.text()
+
+    async def stop(self) -> None:
+        if self._process.returncode is not None:
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, sig)
+            try:
+                async with asyncio.timeout(STOP_GRACE_S):
+                    await self._process.wait()
+                return
+            except TimeoutError:
+                continue
+
+
+@dataclass
+class ClientHost:
+    """Where one server's client tools run, and the option file they log in with."""
+
+    description: str
+    option_file: str
+    _remote: object | None = None
+    """The SshShell when the tools run over SSH."""
+    _local_dir: Path | None = None
+
+    async def start(self, argv: Sequence[str], *, stdin: bool) -> PipedProcess:
+        if self._remote is not None:
+            from rdconsole.hosts.ssh import SshShell
+
+            assert isinstance(self._remote, SshShell)
+            return await self._remote.start_piped(argv, stdin=stdin)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as error:
+            raise ShellError(f"cannot run {argv[0]}: {error.strerror or error}") from None
+        return _LocalPiped(process)
+
+    async def close(self) -> None:
+        """Remove the option file (and close the SSH connection)."""
+        if self._local_dir is not None:
+            for path in self._local_dir.iterdir():
+                path.unlink(missing_ok=True)
+            self._local_dir.rmdir()
+            self._local_dir = None
+        if self._remote is not None:
+            from rdconsole.hosts.ssh import SshShell
+
+            assert isinstance(self._remote, SshShell)
+            with contextlib.suppress(ShellError, TimeoutError):
+                async with asyncio.timeout(10):
+                    await self._remote.run(["rm", "-f", "--", self.option_file])
+            await self._remote.close()
+            self._remote = None
+
+
+def runs_remotely(host: HostConfig, endpoint: MySQLEndpoint) -> bool:
+    """Whether ``endpoint`` is only reachable from ``host`` itself (socket or its loopback)."""
+    if host.local or host.ssh is None:
+        return False
+    return bool(endpoint.socket) or endpoint.host in LOOPBACK_NAMES
+
+
+def _option_text(endpoint: MySQLEndpoint) -> str:
+    return option_file_text(
+        user=endpoint.user or "root",
+        password=endpoint.password.reveal() if endpoint.password else "",
+        host=endpoint.host,
+        port=endpoint.port,
+        socket=endpoint.socket,
+    )
+
+
+async def open_client_host(host: HostConfig, endpoint: MySQLEndpoint) -> ClientHost:
+    """Write the option file where the tools for ``endpoint`` will run."""
+    text = _option_text(endpoint).encode()
+    if not runs_remotely(host, endpoint):
+        directory = Path(tempfile.mkdtemp(prefix="rdconsole-"))  # mode 0700
+        path = directory / "client.cnf"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(text)
+        return ClientHost("this host", str(path), _local_dir=directory)
+    from rdconsole.hosts.ssh import SshShell
+
+    assert host.ssh is not None
+    shell = SshShell(host.host, host.ssh)
+    try:
+        async with asyncio.timeout(host.ssh.connect_timeout + 10):
+            made = await shell.run(["sh", "-c", "umask 077 && mktemp -t rdconsole-XXXXXXXX.cnf"])
+            remote_path = made.stdout.decode().strip()
+            if not made.ok or not remote_path:
+                raise ShellError(f"{shell.description}: mktemp failed: {made.stderr_text()}")
+            wrote = await shell.run(["sh", "-c", 'cat > "$1"', "sh", remote_path], stdin=text)
+            if not wrote.ok:
+                raise ShellError(
+                    f"{shell.description}: cannot write {remote_path}: {wrote.stderr_text()}"
+                )
+    except BaseException:
+        await shell.close()
+        raise
+    return ClientHost(shell.description, remote_path, _remote=shell)

@@ -1,0 +1,456 @@
+"""Run a replication plan (setup, rejoin, failback): journaled, audited, resumable.
+
+The run's journal (``state_dir/<procedure>-run.json``, atomically replaced) holds the plan, each
+step's state and what the steps learned (snapshot coordinates, recorded positions, the
+quarantine file). A run killed half-way is finished with ``--resume``: done steps are skipped,
+the interrupted one re-runs (every step is safe to repeat). Each step also goes to the audit log
+with its SQL or command (secrets masked), result and duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from asyncmy.errors import MySQLError
+
+from rdconsole.config.settings import HostConfig, Secret, Settings
+from rdconsole.core.model import Flavor, ReplicaStatus, ThreadState
+from rdconsole.core.replication_plan import PASSWORD, Action, Step, sql_string
+from rdconsole.core.vocabulary import binlog_from_row, replica_from_row
+from rdconsole.hosts.client_tools import ClientHost, open_client_host
+from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
+from rdconsole.hosts.shell import ShellError
+from rdconsole.hosts.state import AuditLog, read_state_file, write_state_file
+from rdconsole.ops.quarantine import QuarantineFailed, save_quarantine
+from rdconsole.ops.snapshot import SnapshotFailed, SnapshotProgress, copy_snapshot
+
+WAIT_S = 30.0
+"""How long replication may take to start, or a probe row to arrive."""
+POLL_S = 0.2
+NOT_A_REPLICA = {1198, 1617, 1200}
+"""STOP SLAVE / RESET SLAVE on a server that replicates from nobody: already done."""
+
+
+class StepFailed(Exception):
+    pass
+
+
+class RunObserver(Protocol):
+    def step(self, step: Step, status: str, detail: str) -> None: ...
+
+    def progress(self, step: Step, text: str) -> None: ...
+
+
+Switcher = Callable[[str], Awaitable[tuple[int, str]]]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What the steps need besides the plan."""
+
+    settings: Settings
+    procedure: str
+    """``setup``, ``rejoin`` or ``failback``: names the journal and the audit actions."""
+    hosts: dict[str, HostConfig]
+    """Config name -> the host with its admin login as ``mysql``."""
+    password: Secret
+    dump: dict[str, list[str]]
+    """Per source host: the dump argv with ``{option_file}`` for its option file."""
+    load: dict[str, list[str]]
+    switcher: Switcher | None = None
+
+    def journal_path(self) -> Path:
+        return self.settings.console.state_dir / f"{self.procedure}-run.json"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    ok: bool
+    changed: bool
+    """Whether any step that changes a host had completed."""
+    message: str
+
+
+def now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def new_journal(procedure: str, steps: tuple[Step, ...], **facts: Any) -> dict[str, Any]:
+    return {
+        "id": now_text(),
+        "procedure": procedure,
+        "started_at": now_text(),
+        "finished": False,
+        **facts,
+        "steps": [
+            {**asdict(step), "action": step.action.value, "status": "pending"} for step in steps
+        ],
+    }
+
+
+def unfinished(settings: Settings, procedure: str) -> dict[str, Any] | None:
+    document = read_state_file(settings.console.state_dir / f"{procedure}-run.json")
+    return document if document and not document.get("finished") else None
+
+
+def _step_of(entry: dict[str, Any]) -> Step:
+    return Step(
+        entry["id"],
+        Action(entry["action"]),
+        entry["host"],
+        entry["title"],
+        tuple(entry["statements"]),
+        entry["command"],
+        entry["source"],
+        entry["expect"],
+    )
+
+
+class _Runner:
+    def __init__(
+        self, context: RunContext, journal: dict[str, Any], observer: RunObserver | None
+    ) -> None:
+        self.context = context
+        self.journal = journal
+        self.observer = observer
+        self.audit = AuditLog(context.settings.console.state_dir)
+
+    def save(self) -> None:
+        write_state_file(self.context.journal_path(), self.journal)
+
+    def host(self, name: str) -> HostConfig:
+        return self.context.hosts[name]
+
+    def fill(self, statement: str, source: str = "") -> str:
+        position = self.journal.get("positions", {}).get(source, {})
+        return (
+            statement.replace(PASSWORD, sql_string(self.context.password.reveal()))
+            .replace("{file}", str(position.get("file", "")).replace("'", ""))
+            .replace("{position}", str(int(position.get("position", 0))))
+            .replace("{token}", str(self.journal.get("token", "")))
+        )
+
+    async def sql(self, name: str, statements: tuple[str, ...], source: str = "") -> list[Any]:
+        session = MySQLSession(self.host(name), self.context.settings.console)
+        try:
+            rows: list[Any] = []
+            for statement in statements:
+                try:
+                    rows = list(await session.query(self.fill(statement, source)))
+                except MySQLError as error:
+                    code = error.args[0] if error.args else None
+                    if not (statement.startswith(("STOP ", "RESET ")) and code in NOT_A_REPLICA):
+                        raise
+            return rows
+        finally:
+            await session.close()
+
+    async def execute(self, step: Step) -> str:
+        match step.action:
+            case Action.SQL:
+                return await self.run_sql(step)
+            case Action.CREATE_USER:
+                await self.sql(step.host, step.statements)
+                return await self.grants(step.host)
+            case Action.SNAPSHOT:
+                return await self.snapshot(step)
+            case Action.POINT:
+                if step.source not in self.journal.get("positions", {}):
+                    raise StepFailed(f"no recorded position of {step.source} to start from")
+                await self.sql(step.host, step.statements, step.source)
+                position = self.journal["positions"][step.source]
+                return f"from {position['file']}:{position['position']}"
+            case Action.WAIT_REPLICATING:
+                return await self.wait_replicating(step)
+            case Action.PROBE:
+                return await self.probe(step)
+            case Action.RECORD_POSITION:
+                return await self.record_position(step.host)
+            case Action.WAIT_EXECUTED:
+                return await self.wait_executed(step)
+            case Action.QUARANTINE:
+                return await self.quarantine(step)
+            case Action.SWITCH_MASTER:
+                if self.context.switcher is None:
+                    raise StepFailed("no switcher for this run")
+                code, message = await self.context.switcher("master")
+                if code != 0:
+                    raise StepFailed(f"switch master exited {code}: {message}")
+                return message
+            case Action.CLOSE_MARKER:
+                return self.close_marker()
+        raise StepFailed(f"unknown action {step.action}")
+
+    async def run_sql(self, step: Step) -> str:
+        rows = await self.sql(step.host, step.statements)
+        if step.statements[-1].startswith("SELECT @@GLOBAL.read_only"):
+            wanted = 0 if any("read_only = OFF" in s for s in step.statements) else 1
+            if not rows or int(rows[0]["read_only"]) != wanted:
+                raise StepFailed(f"{step.host} did not read back read_only = {wanted}")
+            return f"read back read_only = {wanted}"
+        return "ok"
+
+    async def grants(self, name: str) -> str:
+        account = self.journal["account"]
+        rows = await self.sql(name, (f"SHOW GRANTS FOR {account}",))
+        text = "; ".join(str(next(iter(row.values()))) for row in rows)
+        if "SUPER" in text.upper() or "RELOAD" in text.upper():
+            raise StepFailed(f"the replication account still holds too much: {text}")
+        # The grant lines hold the password hash; keep only the privileges.
+        return text.split(" IDENTIFIED BY")[0]
+
+    async def snapshot(self, step: Step) -> str:
+        source, target = self.host(step.source), self.host(step.host)
+        tools: list[ClientHost] = []
+        try:
+            source_tools = await open_client_host(source, source.mysql)
+            tools.append(source_tools)
+            target_tools = await open_client_host(target, target.mysql)
+            tools.append(target_tools)
+            dump = [
+                a.replace("{option_file}", source_tools.option_file)
+                for a in self.context.dump[step.source]
+            ]
+            load = [
+                a.replace("{option_file}", target_tools.option_file)
+                for a in self.context.load[step.host]
+            ]
+
+            def progress(update: SnapshotProgress) -> None:
+                if self.observer is not None:
+                    self.observer.progress(step, update.describe())
+
+            result = await copy_snapshot(
+                source_tools,
+                target_tools,
+                dump,
+                load,
+                expected=self.journal.get("expected_bytes", {}).get(step.source),
+                on_progress=progress,
+            )
+        finally:
+            for client in tools:
+                await client.close()
+        coordinates = result.coordinates
+        self.journal.setdefault("positions", {})[step.source] = {
+            "file": coordinates.file,
+            "position": coordinates.position,
+            "gtid": coordinates.gtid,
+        }
+        self.journal["snapshot"] = {"bytes": result.bytes, "seconds": round(result.seconds, 3)}
+        return (
+            f"{result.bytes / 1048576:.1f} MiB in {result.seconds:.1f} s; "
+            f"{step.source} at {coordinates.file}:{coordinates.position}"
+            + (f" (GTID {coordinates.gtid})" if coordinates.gtid else "")
+        )
+
+    async def replica(self, name: str) -> ReplicaStatus | None:
+        rows = await self.sql(name, ("SHOW SLAVE STATUS",))
+        return replica_from_row(rows[0]) if rows else None
+
+    async def wait_replicating(self, step: Step) -> str:
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            replica = await self.replica(step.host)
+            if replica is None:
+                raise StepFailed(f"{step.host} replicates from nobody")
+            if replica.last_sql_errno:
+                raise StepFailed(
+                    f"SQL thread error {replica.last_sql_errno}: {replica.last_sql_error}"
+                )
+            if replica.io_running is ThreadState.YES and replica.sql_running is ThreadState.YES:
+                return "IO and SQL threads running"
+            if time.monotonic() > deadline:
+                raise StepFailed(
+                    f"threads not running after {WAIT_S:.0f} s: IO {replica.io_running.value}"
+                    f" ({replica.last_io_error or 'no error'})"
+                )
+            await asyncio.sleep(POLL_S)
+
+    async def probe(self, step: Step) -> str:
+        self.journal["token"] = secrets.token_hex(8)
+        self.save()
+        started = time.monotonic()
+        await self.sql(step.source, step.statements)
+        table = step.statements[-1].split(" VALUES")[0].removeprefix("REPLACE INTO ")
+        while time.monotonic() - started < WAIT_S:
+            rows = await self.sql(step.host, (f"SELECT token FROM {table} WHERE id = 1",))
+            if rows and rows[0]["token"] == self.journal["token"]:
+                return f"arrived in {(time.monotonic() - started) * 1000:.0f} ms"
+            await asyncio.sleep(POLL_S / 4)
+        raise StepFailed(f"the probe row did not reach {step.host} in {WAIT_S:.0f} s")
+
+    async def record_position(self, name: str) -> str:
+        rows = await self.sql(name, ("SHOW MASTER STATUS",))
+        if not rows:
+            raise StepFailed(f"{name} has no binary log (log_bin is OFF)")
+        file, position, _ = binlog_from_row(rows[0])
+        gtid_rows = await self.sql(name, ("SELECT @@GLOBAL.gtid_binlog_pos AS gtid",))
+        gtid = str(gtid_rows[0]["gtid"]) if gtid_rows else None
+        self.journal.setdefault("positions", {})[name] = {
+            "file": file,
+            "position": position,
+            "gtid": gtid,
+        }
+        return f"{file}:{position}" + (f" (GTID {gtid})" if gtid else "")
+
+    async def wait_executed(self, step: Step) -> str:
+        target = self.journal["positions"][step.source]
+        wanted = (target["file"], int(target["position"]))
+        limit = self.context.settings.failover.drain_timeout
+        last, progressed = None, time.monotonic()
+        while True:
+            replica = await self.replica(step.host)
+            if replica is None:
+                raise StepFailed(f"{step.host} replicates from nobody")
+            if replica.last_sql_errno:
+                raise StepFailed(
+                    f"SQL thread error {replica.last_sql_errno}: {replica.last_sql_error}"
+                )
+            executed = (replica.relay_master_log_file, replica.exec_master_log_pos)
+            if executed == wanted:
+                return f"executed up to {wanted[0]}:{wanted[1]}"
+            if executed != last:
+                last, progressed = executed, time.monotonic()
+            if self.observer is not None:
+                self.observer.progress(
+                    step, f"at {executed[0]}:{executed[1]}, want {wanted[0]}:{wanted[1]}"
+                )
+            if time.monotonic() - progressed > limit:
+                raise StepFailed(f"no progress for {limit:.0f} s (drain_timeout)")
+            await asyncio.sleep(POLL_S)
+
+    async def quarantine(self, step: Step) -> str:
+        saved = self.journal.get("quarantine")
+        if saved and _still_there(saved.get("path")):
+            return f"kept from the first attempt: {saved['summary']}"
+        old = self.host(step.host)
+        end = self.journal["positions"][step.host]
+        executed = self.journal["executed"]
+        rows = await self.sql(step.source, ("SELECT @@GLOBAL.gtid_slave_pos AS gtid",))
+        report = await save_quarantine(
+            old=old,
+            flavor=Flavor(self.journal["flavor"]),
+            executed=(str(executed["file"]), int(executed["position"])),
+            old_end=(str(end["file"]), int(end["position"])),
+            old_gtid=end.get("gtid"),
+            new_slave_pos=str(rows[0]["gtid"]) if rows else None,
+            state_dir=self.context.settings.console.state_dir,
+        )
+        self.journal["quarantine"] = report
+        return str(report["summary"])
+
+    def close_marker(self) -> str:
+        from rdconsole.ops.preflight import marker_path
+
+        path = marker_path(self.context.settings)
+        document = read_state_file(path)
+        if document is None:
+            return "no promotion marker (already closed)"
+        if self.context.procedure == "rejoin":
+            document["rejoined_at"] = now_text()
+            document["quarantine"] = self.journal.get("quarantine")
+            write_state_file(path, document)
+            return f"rejoined_at recorded in {path}"
+        archive = path.with_name(f"promoted-{document.get('at', now_text())}.json".replace(":", ""))
+        write_state_file(archive, {**document, "closed_at": now_text()})
+        path.unlink(missing_ok=True)
+        return f"moved to {archive}"
+
+    async def run(self) -> RunOutcome:
+        procedure = self.context.procedure
+        for entry in self.journal["steps"]:
+            if entry["status"] == "done":
+                continue
+            step = _step_of(entry)
+            entry.update(status="running", started_at=now_text())
+            self.save()
+            self.notify(step, "running", "")
+            started = time.monotonic()
+            try:
+                result = await self.execute(step)
+            except (
+                StepFailed,
+                SnapshotFailed,
+                QuarantineFailed,
+                ShellError,
+                TimeoutError,
+                OSError,
+                MySQLError,
+                PrivilegeDenied,
+                KeyError,
+                ValueError,
+            ) as error:
+                message = str(error) or type(error).__name__
+                entry.update(status="failed", ended_at=now_text(), result=message)
+                changed = any(e["status"] == "done" for e in self.journal["steps"])
+                if not changed:
+                    # Nothing changed anywhere: close the run, there is nothing to resume.
+                    self.journal.update(finished=True, aborted=True, finished_at=now_text())
+                self.save()
+                self.audit.write(
+                    f"{procedure}-step",
+                    step=step.id,
+                    text=step.text(),
+                    status="failed",
+                    result=message,
+                    duration_s=round(time.monotonic() - started, 3),
+                )
+                self.notify(step, "failed", message)
+                if not changed:
+                    return RunOutcome(
+                        False,
+                        False,
+                        f"step {step.id} ({step.title}) failed: {message}. Nothing was changed.",
+                    )
+                return RunOutcome(
+                    False,
+                    True,
+                    f"step {step.id} ({step.title}) failed: {message}. Fix the cause, then "
+                    f"finish with `rdconsole {procedure} --resume` (every step is safe to repeat).",
+                )
+            entry.update(status="done", ended_at=now_text(), result=result)
+            self.save()
+            self.audit.write(
+                f"{procedure}-step",
+                step=step.id,
+                text=step.text(),
+                status="done",
+                result=result,
+                duration_s=round(time.monotonic() - started, 3),
+            )
+            self.notify(step, "done", result)
+        self.journal.update(finished=True, finished_at=now_text())
+        self.save()
+        return RunOutcome(True, True, f"{procedure} done")
+
+    def notify(self, step: Step, status: str, detail: str) -> None:
+        if self.observer is not None:
+            self.observer.step(step, status, detail)
+
+
+async def execute_run(
+    context: RunContext, journal: dict[str, Any], observer: RunObserver | None
+) -> RunOutcome:
+    runner = _Runner(context, journal, observer)
+    runner.save()
+    return await runner.run()
+
+
+def _still_there(path: str | None) -> bool:
+    return path is not None and Path(path).exists()
+
+
+def with_admin(host: HostConfig) -> HostConfig:
+    """``host`` logging in with its admin account (raises KeyError naming the missing table)."""
+    if host.admin is None:
+        section = "[master.admin]" if host.role.value == "master" else "[standby.admin]"
+        raise KeyError(f"{host.name} has no admin login: add {section} with user (and socket)")
+    return replace(host, mysql=host.admin)
