@@ -128,6 +128,7 @@ async def _run(settings: Settings, action: str, arguments: argparse.Namespace) -
         prepare_rejoin,
         prepare_setup,
     )
+    from rdconsole.ops.replication_run import unfinished
 
     create = not arguments.dry_run
     if action == "setup":
@@ -146,6 +147,13 @@ async def _run(settings: Settings, action: str, arguments: argparse.Namespace) -
     else:
         preview = await prepare_failback(settings)
     print_preview(preview)
+    pending = unfinished(settings, action)
+    if pending is not None and not arguments.resume and not arguments.dry_run:
+        return Outcome(
+            ReplicationExit.REFUSED,
+            f"an unfinished {action} run from {pending.get('started_at')} waits: finish it "
+            f"with `rdconsole {action} --resume`",
+        )
     if arguments.resume:
         return await execute(preview, PrintObserver(sys.stdout), resume=True)
     if not preview.allowed:
