@@ -67,6 +67,9 @@ class PromotionMarker:
     by: str
     standby: str
     reason: str
+    rejoined_at: datetime | None = None
+    """When ``rdconsole rejoin`` made the old master a replica of the promoted standby (the
+    marker stays until ``failback`` archives it)."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ class StatusReport:
     """Per standby name: the configuration its Rivendell links select; None or absent when
     they could not be read."""
     promotion: PromotionMarker | None = None
-    """The marker of the last promotion (until the old master is rejoined)."""
+    """The marker of the last promotion (until ``failback`` restores the original roles)."""
 
 
 def _timestamp(moment: datetime) -> str:
@@ -115,6 +115,7 @@ def promotion_json(marker: PromotionMarker | None) -> dict[str, Any] | None:
         "by": marker.by,
         "standby": marker.standby,
         "reason": marker.reason,
+        "rejoined_at": _timestamp(marker.rejoined_at) if marker.rejoined_at else None,
     }
 
 

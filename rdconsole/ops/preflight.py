@@ -65,6 +65,11 @@ def read_marker(settings: Settings) -> PromotionMarker | None:
             by=str(document.get("by", "?")),
             standby=str(document.get("standby", "?")),
             reason=str(document.get("reason", "")),
+            rejoined_at=(
+                datetime.fromisoformat(str(document["rejoined_at"]))
+                if document.get("rejoined_at")
+                else None
+            ),
         )
     except (KeyError, ValueError):
         return None

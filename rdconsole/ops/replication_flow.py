@@ -7,6 +7,7 @@ audits the start and the end, and runs the journaled steps (``replication_run``)
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import shlex
 from dataclasses import dataclass, field, replace
@@ -14,6 +15,7 @@ from typing import Any
 
 from rdconsole.config.settings import HostConfig, Secret, Settings
 from rdconsole.core.failover import Check, ChecklistItem
+from rdconsole.core.layout import Mode
 from rdconsole.core.replication_plan import (
     ReplicaAccount,
     SeedSpec,
@@ -25,6 +27,7 @@ from rdconsole.core.replication_plan import (
 from rdconsole.core.setup_checks import ServerFacts, check_pair
 from rdconsole.core.snapshot import binlog_argv, dump_argv, find_divergence, load_argv
 from rdconsole.core.vocabulary import vocabulary_for
+from rdconsole.hosts.shell import ShellError
 from rdconsole.hosts.state import AuditLog, LockBusy, read_state_file, who
 from rdconsole.ops.failover_flow import lock_for, switcher_for
 from rdconsole.ops.preflight import marker_path
@@ -43,6 +46,7 @@ from rdconsole.ops.replication_run import (
     unfinished,
     with_admin,
 )
+from rdconsole.ops.switch import current_mode
 
 OPTION_FILE = "{option_file}"
 
@@ -153,7 +157,7 @@ async def prepare_setup(
     if master_reading.facts is None or standby_reading.facts is None:
         return ReplicationPreview("setup", items, (), standby.name)
     source, target = master_reading.facts, standby_reading.facts
-    items = check_pair(
+    items = await _live_standby(settings, standby) + check_pair(
         source, target, databases, overwrite_confirmed=set(databases) <= set(overwrite)
     )
     dump, load, shown = _commands(source, target, databases)
@@ -183,6 +187,65 @@ async def prepare_setup(
             "expected_bytes": {master.name: master_reading.size_bytes},
         },
     )
+
+
+async def _live_standby(settings: Settings, standby: HostConfig) -> list[ChecklistItem]:
+    """Setup must never overwrite a database Rivendell runs on: a promoted or switched standby."""
+    marker = promotion_marker(settings)
+    if marker is not None:
+        return [
+            ChecklistItem(
+                "promoted",
+                "No promotion recorded",
+                Check.BLOCK,
+                f"{marker.get('standby')} was promoted at {marker.get('at')}: it is the master "
+                "now and setup would overwrite its live database",
+                "bring the old master back with rdconsole rejoin, then rdconsole failback",
+            )
+        ]
+    try:
+        async with asyncio.timeout(settings.console.connect_timeout * 2):
+            layout = await current_mode(settings, standby.name)
+    except (ShellError, TimeoutError, OSError) as error:
+        return [
+            ChecklistItem(
+                "layout",
+                f"Rivendell on {standby.name}",
+                Check.WARN,
+                f"its rd.conf and snd links could not be read ({error}); make sure it does not "
+                "run on its standby configuration",
+            )
+        ]
+    if layout.mode is Mode.STANDBY or layout.mode is Mode.MIXED:
+        return [
+            ChecklistItem(
+                "layout",
+                f"Rivendell on {standby.name}",
+                Check.BLOCK,
+                f"its links select the {layout.mode.value} configuration: its own database may "
+                "be live",
+                "rdconsole switch master (on the standby host) first",
+            )
+        ]
+    if layout.mode is Mode.UNKNOWN:
+        return [
+            ChecklistItem(
+                "layout",
+                f"Rivendell on {standby.name}",
+                Check.WARN,
+                "its rd.conf and snd are not the expected symlinks: cannot tell which database "
+                "its Rivendell uses",
+                "see `rdconsole switch --dry-run master` for what is expected",
+            )
+        ]
+    return [
+        ChecklistItem(
+            "layout",
+            f"Rivendell on {standby.name}",
+            Check.PASS,
+            "links select the master configuration: its own database is not in use",
+        )
+    ]
 
 
 def promotion_marker(settings: Settings) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ the quarantined ones, which are in the quarantine file for a human.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,12 @@ def test_failover_rejoin_failback_keeps_every_write_but_the_quarantined(site: Si
     _insert(lab.standby_sql, range(7001, 7006), "after")
     lab.master.start(lab.startup_timeout)  # the old master is back, writable, diverged
 
+    # Setup would overwrite the promoted standby's live database: refused, whatever is typed.
+    overwrite = site.cli("setup", "--yes", "--overwrite", "Rivendell")
+    assert overwrite.returncode == 1, output(overwrite)
+    assert "it is the master now" in overwrite.stdout
+    assert "after 7001" in _carts(site, "standby")
+
     dry = site.cli("rejoin", "--dry-run")
     assert dry.returncode == 0, output(dry)
     assert "saved to a quarantine file" in dry.stdout
@@ -71,6 +78,10 @@ def test_failover_rejoin_failback_keeps_every_write_but_the_quarantined(site: Si
     assert not any(title.startswith("lost") for title in _carts(site, "master"))
     marker = site.marker()
     assert marker is not None and marker.get("rejoined_at")
+    status = json.loads(site.cli("status", "--json").stdout)
+    assert status["promotion"]["rejoined_at"] is not None
+    again = site.cli("rejoin", "--yes")
+    assert again.returncode == 1 and "next: rdconsole failback" in again.stdout, output(again)
 
     _insert(lab.standby_sql, range(7101, 7104), "more")
     failback = site.cli("failback", "--yes")
