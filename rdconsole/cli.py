@@ -160,6 +160,7 @@ def _console(settings: Settings) -> int:
     from rdconsole.hosts.mysql import build_collectors
     from rdconsole.hosts.state import FileJournal
     from rdconsole.ops.audio import AudioCollector
+    from rdconsole.ops.console_replication import replication_runner
     from rdconsole.ops.failover_flow import failover_runner
     from rdconsole.ops.sync import sync_runner
     from rdconsole.ui.app import make_app
@@ -173,6 +174,7 @@ def _console(settings: Settings) -> int:
         audio=mirrors,
         sync=sync_runner(settings) if mirrors else None,
         failover=failover_runner(settings),
+        replication=replication_runner(settings),
     )
     app.run()
     return app.return_code or 0

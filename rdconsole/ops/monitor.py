@@ -12,12 +12,15 @@ from rdconsole.core.audio import AudioSnapshot
 from rdconsole.core.model import HostSnapshot
 
 if TYPE_CHECKING:
+    from rdconsole.ops.console_replication import Procedure, ReplicationStanding
     from rdconsole.ops.failover_flow import (
         FailoverObserver,
         FailoverOutcome,
         FailoverPreview,
         Standing,
     )
+    from rdconsole.ops.replication_flow import Outcome, ReplicationPreview
+    from rdconsole.ops.replication_run import RunObserver
     from rdconsole.ops.sync import SyncObserver, SyncOutcome
 
 
@@ -99,4 +102,29 @@ class FailoverRunner(Protocol):
     async def run(self, preview: FailoverPreview, observer: FailoverObserver) -> FailoverOutcome:
         """Promote as ``preview`` showed, after checking again under the failover lock: refused
         with nothing changed if it blocks now or the situation changed."""
+        ...
+
+
+class ReplicationRunner(Protocol):
+    """Setup, rejoin and failback for the console (``ops.console_replication.ConsoleReplication``):
+    the same flow as ``rdconsole setup``, ``rejoin`` and ``failback``, and the stage the
+    promotion marker records.
+
+    None of these raises for host problems: they come back as BLOCK items or outcomes.
+    """
+
+    async def standing(self) -> ReplicationStanding:
+        """Whether a promotion waits for a rejoin, or a rejoin for the failback."""
+        ...
+
+    async def preview(
+        self, procedure: Procedure, standby: str | None, *, overwrite: tuple[str, ...]
+    ) -> ReplicationPreview:
+        """The checks and the plan (changes nothing); ``overwrite``: the standby databases the
+        operator typed to let setup replace them."""
+        ...
+
+    async def run(self, preview: ReplicationPreview, observer: RunObserver) -> Outcome:
+        """Run ``preview``'s plan under the failover lock (refused if it blocks, another run
+        holds the lock, or an unfinished run waits for ``--resume``)."""
         ...

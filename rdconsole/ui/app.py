@@ -30,6 +30,7 @@ from rdconsole.ops.monitor import (
     Drills,
     FailoverRunner,
     Journal,
+    ReplicationRunner,
     SyncRunner,
 )
 from rdconsole.ui.drills import DRILLS, start_drill
@@ -51,6 +52,7 @@ from rdconsole.ui.mirror import MirrorControl
 from rdconsole.ui.panels import EventLog, MasterPanel, ProblemsPanel, StandbyPanel, StatusBar
 from rdconsole.ui.panels.field import set_severity
 from rdconsole.ui.polling import Poller
+from rdconsole.ui.replication import ReplicationControl, ReplicationKeys
 from rdconsole.ui.screens import HelpScreen, RsyncLogScreen
 from rdconsole.ui.screens.help import AUDIO_PANELS, PANELS
 from rdconsole.ui.state import ConsoleState
@@ -63,7 +65,7 @@ def _local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class RdConsoleApp(App[None]):
+class RdConsoleApp(ReplicationKeys, App[None]):
     """Keyboard-only, readable at 80x24 and without colour."""
 
     CSS_PATH = "rdconsole.tcss"
@@ -88,6 +90,7 @@ class RdConsoleApp(App[None]):
         audio: Mapping[str, AudioWatcher],
         sync: SyncRunner | None,
         failover: FailoverRunner | None,
+        replication: ReplicationRunner | None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -114,6 +117,8 @@ class RdConsoleApp(App[None]):
         """The audio mirrors: their pollers, panels and the syncs started here."""
         self.failover = FailoverControl(self, settings, failover)
         """The failover key, its screens, the run started here and the standing banner."""
+        self.replication = ReplicationControl(self, settings, replication)
+        """Setup, rejoin and failback: their screens and the run started here."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.settings.master.name, [s.name for s in self.settings.standbys])
@@ -154,6 +159,7 @@ class RdConsoleApp(App[None]):
             self._start_poller(name)
         self.mirror.start_pollers()
         self.failover.read_standing()
+        self.replication.read_standing()
 
     def _start_poller(self, name: str) -> None:
         poller = self._pollers[name]
@@ -238,6 +244,8 @@ class RdConsoleApp(App[None]):
             self.failover.run_crashed(worker)
         elif worker.group == "failover-preview":
             self.failover.preview_crashed(worker)
+        elif worker.group.startswith("replication"):
+            self.replication.crashed(worker)
         else:
             self.log_event(f"{worker.description or worker.name} failed: {worker.error!r}")
 
@@ -267,7 +275,10 @@ class RdConsoleApp(App[None]):
         if action in ("sync", "rsync_log"):
             return self.mirror.key_state(action)
         if action == "failover":
-            return self.failover.key_state()
+            state = self.failover.key_state()
+            return None if state and self.replication.running else state
+        if action in ("rejoin", "failback"):
+            return self.replication.key_state(action)
         return True
 
     # Failover ----------------------------------------------------------------------------------
@@ -277,6 +288,7 @@ class RdConsoleApp(App[None]):
 
     def on_failover_stood(self, message: FailoverStood) -> None:
         self.failover.stood(message)
+        self.replication.read_standing()  # a promotion offers the rejoin
 
     def on_failover_previewed(self, message: FailoverPreviewed) -> None:
         self.failover.previewed(message)
@@ -332,6 +344,7 @@ class RdConsoleApp(App[None]):
         yield SystemCommand("Poll now", "Poll every host immediately", self.action_poll_now)
         yield from self.mirror.commands()
         yield from self.failover.commands()
+        yield from self.replication.commands()
         if self.drills is not None:
             for drill in DRILLS:
                 yield SystemCommand(
@@ -343,14 +356,17 @@ class RdConsoleApp(App[None]):
     async def action_quit(self) -> None:
         """Quit; never while the console's failover runs; while its sync runs, only on a
         second q (the first one warns)."""
-        if not self.failover.hold_quit() and not self.mirror.hold_quit():
+        holds = (self.failover.hold_quit, self.replication.hold_quit, self.mirror.hold_quit)
+        if not any(hold() for hold in holds):
             await super().action_quit()
 
     async def on_unmount(self) -> None:
         """Let a failover finish; stop the pollers (and a sync), then close every collector
         (each within a timeout)."""
         await self.failover.wait_for_run()
+        await self.replication.wait_for_run()
         workers = [*self._poll_workers.values(), *self.mirror.workers, *self.failover.workers]
+        workers += self.replication.workers
         for worker in workers:
             worker.cancel()
         with contextlib.suppress(TimeoutError):
@@ -376,14 +392,17 @@ def make_app(
     audio: Mapping[str, AudioWatcher] | None = None,
     sync: SyncRunner | None = None,
     failover: FailoverRunner | None = None,
+    replication: ReplicationRunner | None = None,
 ) -> RdConsoleApp:
     """The console for ``settings``, reading each host through ``collectors[host name]``.
 
     ``clock`` gives every time shown on screen (default: local wall time); ``drills`` enables
     the demo keys. ``audio`` watches the audio mirror of the standbys it names (an audio panel
     each); ``sync`` lets the ``s`` key run a sync to one of them; ``failover`` enables the
-    ``f`` key and the standing banner (a promotion, an interrupted run). Raises ValueError when
-    collectors and configured hosts do not match, or ``audio`` names a host that is no standby.
+    ``f`` key and the standing banner (a promotion, an interrupted run); ``replication`` the
+    setup screen (palette) and, after a promotion, the rejoin then failback ones. Raises
+    ValueError when collectors and configured hosts do not match, or ``audio`` names a host that
+    is no standby.
     """
     configured = {host.name for host in settings.hosts}
     if set(collectors) != configured:
@@ -403,4 +422,5 @@ def make_app(
         audio=audio or {},
         sync=sync,
         failover=failover,
+        replication=replication,
     )

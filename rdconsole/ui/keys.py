@@ -48,6 +48,22 @@ KEYS: tuple[Binding, ...] = (
         id="failover",
     ),
     Binding(
+        "j",
+        "rejoin",
+        "Rejoin",
+        tooltip="after a promotion: rejoin the old master as a replica of the new one "
+        "(checks, plan, type its name)",
+        id="rejoin",
+    ),
+    Binding(
+        "b",
+        "failback",
+        "Failback",
+        tooltip="after a rejoin: switch the roles back to the original master (checks, plan, "
+        "type its name)",
+        id="failback",
+    ),
+    Binding(
         "l",
         "rsync_log",
         "Rsync log",

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from rdconsole.core.audio import AudioSnapshot
 from rdconsole.core.failover_plan import Step
 from rdconsole.core.model import HostSnapshot
+from rdconsole.core.replication_plan import Step as ReplicationStep
 from rdconsole.core.rsync_progress import SyncProgress
+from rdconsole.ops.console_replication import ReplicationStanding
 from rdconsole.ops.failover_flow import FailoverOutcome, FailoverPreview, Standing
 from rdconsole.ops.sync import SyncOutcome
+
+if TYPE_CHECKING:
+    # The replication flow loads the database driver: only when a runner first uses it.
+    from rdconsole.ops.replication_flow import Outcome, ReplicationPreview
 
 
 class HostPolled(Message, bubble=False):
@@ -126,4 +134,61 @@ class FailoverFinished(Message, bubble=False):
     def __init__(self, standby: str, outcome: FailoverOutcome) -> None:
         super().__init__()
         self.standby = standby
+        self.outcome = outcome
+
+
+class ReplicationStood(Message, bubble=False):
+    """The promotion marker was read: whether a rejoin or a failback may come next."""
+
+    def __init__(self, standing: ReplicationStanding) -> None:
+        super().__init__()
+        self.standing = standing
+
+
+class ReplicationPreviewed(Message, bubble=False):
+    """A setup, rejoin or failback screen's checks came back, or ``failure`` (they could not be
+    made)."""
+
+    def __init__(
+        self, procedure: str, preview: ReplicationPreview | None, failure: str = "", *, ask: int
+    ) -> None:
+        super().__init__()
+        self.procedure = procedure
+        self.preview = preview
+        self.failure = failure
+        self.ask = ask
+        """Which request it answers: only the newest one is shown."""
+
+
+class ReplicationStepped(Message, bubble=False):
+    """A step of the console's setup, rejoin or failback changed state (never replaced)."""
+
+    def __init__(self, step: ReplicationStep, status: str, detail: str, at: float) -> None:
+        super().__init__()
+        self.step = step
+        self.status = status
+        """``running``, ``done`` or ``failed``."""
+        self.detail = detail
+        self.at = at
+        """``time.monotonic()`` when the runner reported it."""
+
+
+class ReplicationProgress(Message, bubble=False):
+    """How a long step stands (the snapshot's bytes); a newer one replaces an older one."""
+
+    def __init__(self, step: ReplicationStep, text: str) -> None:
+        super().__init__()
+        self.step = step
+        self.text = text
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ReplicationProgress) and message.step.id == self.step.id
+
+
+class ReplicationFinished(Message, bubble=False):
+    """The console's setup, rejoin or failback ended; posted after its last step."""
+
+    def __init__(self, procedure: str, outcome: Outcome) -> None:
+        super().__init__()
+        self.procedure = procedure
         self.outcome = outcome

@@ -82,6 +82,12 @@ def verdict_line(preview: FailoverPreview) -> str:
 
 def promoted_line(marker: PromotionMarker, master: str, zone: tzinfo | None) -> str:
     at = marker.at.astimezone(zone) if zone is not None else marker.at
+    if marker.rejoined_at is not None:
+        rejoined = marker.rejoined_at.astimezone(zone) if zone is not None else marker.rejoined_at
+        return (
+            f"▲ PROMOTED {marker.standby} at {at:%H:%M} by {marker.by} — old master {master} "
+            f"rejoined as its replica at {rejoined:%H:%M}; the failback switches the roles back"
+        )
     return (
         f"▲ PROMOTED {marker.standby} at {at:%H:%M} by {marker.by} — old master {master} must "
         "not come back writable until rejoined"

@@ -12,9 +12,15 @@ from collections.abc import Callable
 import pytest
 from textual.pilot import Pilot
 
+from rdconsole.ops.console_replication import Stage
 from rdconsole.ops.failover_flow import Standing
 from rdconsole.ui.app import RdConsoleApp
 from tests.ui.failover_samples import FakeFailoverRunner, open_failover, promoted_marker
+from tests.ui.replication_samples import (
+    FakeReplicationRunner,
+    open_replication,
+    replication_app,
+)
 from tests.ui.samples import (
     FakeSyncRunner,
     play_scenario,
@@ -103,3 +109,24 @@ def test_promoted_banner(snap_compare: SnapCompare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=shown)
+
+
+def test_setup_screen(snap_compare: SnapCompare) -> None:
+    """Set up replication (from the palette): the standby's database holds data, so the checks
+    block until its name is typed in 'overwrite'; Cancel has the focus."""
+
+    async def opened(pilot: Pilot[None]) -> None:
+        await open_replication(pilot)
+
+    app = replication_app(FakeReplicationRunner(data=True))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened)
+
+
+def test_rejoin_screen(snap_compare: SnapCompare) -> None:
+    """After a promotion, j: the old master's divergent events go to quarantine (a warning)."""
+
+    async def opened(pilot: Pilot[None]) -> None:
+        await open_replication(pilot, "j")
+
+    app = replication_app(FakeReplicationRunner(stage=Stage.PROMOTED), scenario="master-down")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened)

@@ -50,8 +50,8 @@ class Line:
 class FailoverReport(VerticalScroll):
     """The checklist and the plan (scrolls with the arrow keys once focused with Tab)."""
 
-    def __init__(self) -> None:
-        super().__init__(id="failover-report")
+    def __init__(self, *, id: str = "failover-report") -> None:
+        super().__init__(id=id)
         self._lines: tuple[Line, ...] = (Line("checking… (this changes nothing)"),)
 
     def compose(self) -> ComposeResult:
