@@ -145,7 +145,8 @@ def _server_ids(source: ServerFacts, target: ServerFacts) -> ChecklistItem:
             title,
             Check.BLOCK,
             f"{zero.name} has server_id 0, which refuses replication",
-            _lines(f"server-id = {2 if zero is target else 1}") + f" (on {zero.name})",
+            _lines(f"server-id = {max(source.server_id, target.server_id) + 1}")
+            + f" (on {zero.name})",
         )
     if source.server_id == target.server_id:
         return ChecklistItem(

@@ -179,15 +179,37 @@ def _option_text(endpoint: MySQLEndpoint) -> str:
     )
 
 
-async def open_client_host(host: HostConfig, endpoint: MySQLEndpoint) -> ClientHost:
-    """Write the option file where the tools for ``endpoint`` will run."""
+SCRATCH_PREFIX = "client-"
+
+
+def _write_local(scratch: Path, text: bytes) -> tuple[Path, Path]:
+    os.makedirs(scratch, mode=0o700, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=scratch))  # mode 0700
+    path = directory / "client.cnf"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(text)
+    return directory, path
+
+
+def remove_stale_option_files(scratch: Path) -> int:
+    """Delete option files a killed run left in ``scratch``; returns how many."""
+    removed = 0
+    for directory in scratch.glob(f"{SCRATCH_PREFIX}*"):
+        for path in directory.iterdir():
+            path.unlink(missing_ok=True)
+            removed += 1
+        directory.rmdir()
+    return removed
+
+
+async def open_client_host(host: HostConfig, endpoint: MySQLEndpoint, scratch: Path) -> ClientHost:
+    """Write the option file where the tools for ``endpoint`` will run: here, in a private
+    directory under ``scratch`` (state_dir: a killed run's file is removed by the next run),
+    or on ``host`` over SSH."""
     text = _option_text(endpoint).encode()
     if not runs_remotely(host, endpoint):
-        directory = Path(tempfile.mkdtemp(prefix="rdconsole-"))  # mode 0700
-        path = directory / "client.cnf"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(text)
+        directory, path = _write_local(scratch, text)
         return ClientHost("this host", str(path), _local_dir=directory)
     from rdconsole.hosts.ssh import SshShell
 

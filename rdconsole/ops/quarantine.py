@@ -35,6 +35,7 @@ async def save_quarantine(
     old_gtid: str | None,
     new_slave_pos: str | None,
     state_dir: Path,
+    scratch: Path,
 ) -> dict[str, Any]:
     """Write the divergent events to a file; returns what was saved (path, count, GTIDs)."""
     divergence = find_divergence(
@@ -45,7 +46,7 @@ async def save_quarantine(
     )
     if not divergence.diverged:
         return {"path": None, "transactions": 0, "gtids": [], "summary": divergence.describe()}
-    tools = await open_client_host(old, old.mysql)
+    tools = await open_client_host(old, old.mysql, scratch)
     try:
         process = await tools.start(
             binlog_argv(flavor, tools.option_file, executed[0], executed[1]), stdin=False

@@ -24,7 +24,11 @@ from rdconsole.config.settings import HostConfig, Secret, Settings
 from rdconsole.core.model import Flavor, ReplicaStatus, ThreadState
 from rdconsole.core.replication_plan import PASSWORD, Action, Step, sql_string
 from rdconsole.core.vocabulary import binlog_from_row, replica_from_row
-from rdconsole.hosts.client_tools import ClientHost, open_client_host
+from rdconsole.hosts.client_tools import (
+    ClientHost,
+    open_client_host,
+    remove_stale_option_files,
+)
 from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
 from rdconsole.hosts.shell import ShellError
 from rdconsole.hosts.state import AuditLog, read_state_file, write_state_file
@@ -34,6 +38,7 @@ from rdconsole.ops.snapshot import SnapshotFailed, SnapshotProgress, copy_snapsh
 WAIT_S = 30.0
 """How long replication may take to start, or a probe row to arrive."""
 POLL_S = 0.2
+NO_SUCH_TABLE = 1146
 NOT_A_REPLICA = {1198, 1617, 1200}
 """STOP SLAVE / RESET SLAVE on a server that replicates from nobody: already done."""
 
@@ -68,6 +73,11 @@ class RunContext:
 
     def journal_path(self) -> Path:
         return self.settings.console.state_dir / f"{self.procedure}-run.json"
+
+    @property
+    def scratch(self) -> Path:
+        """Where the client tools' option files live while they run (state_dir, private)."""
+        return self.settings.console.state_dir / "tmp"
 
 
 @dataclass(frozen=True)
@@ -210,9 +220,9 @@ class _Runner:
         source, target = self.host(step.source), self.host(step.host)
         tools: list[ClientHost] = []
         try:
-            source_tools = await open_client_host(source, source.mysql)
+            source_tools = await open_client_host(source, source.mysql, self.context.scratch)
             tools.append(source_tools)
-            target_tools = await open_client_host(target, target.mysql)
+            target_tools = await open_client_host(target, target.mysql, self.context.scratch)
             tools.append(target_tools)
             dump = [
                 a.replace("{option_file}", source_tools.option_file)
@@ -281,7 +291,12 @@ class _Runner:
         await self.sql(step.source, step.statements)
         table = step.statements[-1].split(" VALUES")[0].removeprefix("REPLACE INTO ")
         while time.monotonic() - started < WAIT_S:
-            rows = await self.sql(step.host, (f"SELECT token FROM {table} WHERE id = 1",))
+            try:
+                rows = await self.sql(step.host, (f"SELECT token FROM {table} WHERE id = 1",))
+            except MySQLError as error:
+                if not error.args or error.args[0] != NO_SUCH_TABLE:
+                    raise
+                rows = []  # the CREATE TABLE has not replicated yet
             if rows and rows[0]["token"] == self.journal["token"]:
                 return f"arrived in {(time.monotonic() - started) * 1000:.0f} ms"
             await asyncio.sleep(POLL_S / 4)
@@ -343,6 +358,7 @@ class _Runner:
             old_gtid=end.get("gtid"),
             new_slave_pos=str(rows[0]["gtid"]) if rows else None,
             state_dir=self.context.settings.console.state_dir,
+            scratch=self.context.scratch,
         )
         self.journal["quarantine"] = report
         return str(report["summary"])
@@ -440,6 +456,8 @@ async def execute_run(
     context: RunContext, journal: dict[str, Any], observer: RunObserver | None
 ) -> RunOutcome:
     runner = _Runner(context, journal, observer)
+    if context.scratch.exists() and (stale := remove_stale_option_files(context.scratch)):
+        runner.audit.write(f"{context.procedure}-cleanup", removed_option_files=stale)
     runner.save()
     return await runner.run()
 

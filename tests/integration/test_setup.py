@@ -85,6 +85,9 @@ def pair(tmp_path: Path) -> Iterator[Pair]:
 
 def test_setup_makes_a_fresh_standby_replicate_an_identical_copy(pair: Pair) -> None:
     pair.lab.write_load(500)
+    stale = pair.state_dir / "tmp" / "client-killed" / "client.cnf"  # left by a killed run
+    stale.parent.mkdir(parents=True)
+    stale.write_text("[client]\npassword=old\n")
 
     result = pair.cli("setup", "--yes")
 
@@ -114,6 +117,9 @@ def test_setup_makes_a_fresh_standby_replicate_an_identical_copy(pair: Pair) -> 
         "running",
         "probe",
     ]
+    # The option files are gone, this run's and the killed run's.
+    assert list((pair.state_dir / "tmp").iterdir()) == []
+    assert any(e["action"] == "setup-cleanup" for e in AuditLog(pair.state_dir).read())
     for path in pair.state_dir.iterdir():
         if path.is_file():
             assert pair.lab.repl_password not in path.read_text(errors="replace"), path

@@ -64,7 +64,12 @@ def test_json_promotion_marker_or_null() -> None:
         "by": "alice",
         "standby": "backup",
         "reason": "powered off at the rack",
+        "rejoined_at": None,
     }
+    rejoined = dataclasses.replace(MARKER, rejoined_at=datetime(2026, 11, 27, 4, 0, 0, tzinfo=UTC))
+    assert report_json(report(promotion=rejoined))["promotion"]["rejoined_at"] == (
+        "2026-11-27T04:00:00Z"
+    )
 
 
 # check_once: modes within the budget, the marker from state_dir ---------------------------------
