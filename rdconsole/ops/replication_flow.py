@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import enum
 import shlex
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from rdconsole.config.settings import HostConfig, Secret, Settings
@@ -82,6 +84,8 @@ class ReplicationPreview:
     """None when the servers could not be read: nothing can run."""
     facts: dict[str, Any] = field(default_factory=dict)
     """Journal facts the steps need (account, flavour, expected sizes, executed position)."""
+    recheck: Callable[[], Awaitable[ReplicationPreview]] | None = None
+    """The same preparation again: run under the lock, so what was confirmed still holds."""
 
     @property
     def allowed(self) -> bool:
@@ -186,6 +190,7 @@ async def prepare_setup(
             "flavor": source.flavor.value,
             "expected_bytes": {master.name: master_reading.size_bytes},
         },
+        partial(prepare_setup, settings, standby_name, overwrite=overwrite, create=False),
     )
 
 
@@ -351,6 +356,7 @@ async def prepare_rejoin(settings: Settings, *, create: bool) -> ReplicationPrev
         (*summary, password_note),
         context,
         facts,
+        partial(prepare_rejoin, settings, create=False),
     )
 
 
@@ -441,12 +447,27 @@ async def prepare_failback(settings: Settings) -> ReplicationPreview:
         (f"{original.name} becomes the master again; {standby.name} replicates from it",),
         context,
         {"flavor": facts.flavor.value},
+        partial(prepare_failback, settings),
     )
 
 
 def _nothing(procedure: str, word: str, why: str) -> ReplicationPreview:
     item = ChecklistItem("state", "Promotion state", Check.BLOCK, why)
     return ReplicationPreview(procedure, [item], (), word)
+
+
+async def _changed_since(preview: ReplicationPreview) -> str:
+    """Why ``preview`` no longer holds (empty when it still does), read again under the lock."""
+    if preview.recheck is None:
+        return ""
+    now = await preview.recheck()
+    if not now.allowed:
+        return f"since the preview: {now.refusal}"
+    if [s.text() for s in now.steps] != [s.text() for s in preview.steps] or [
+        s.expect for s in now.steps
+    ] != [s.expect for s in preview.steps]:
+        return "the plan changed since the preview; review it again"
+    return ""
 
 
 async def execute(
@@ -475,6 +496,8 @@ async def execute(
         return Outcome(ReplicationExit.BUSY, str(busy))
     audit = AuditLog(settings.console.state_dir)
     try:
+        if pending is None and (changed := await _changed_since(preview)):
+            return Outcome(ReplicationExit.REFUSED, f"refused, nothing changed: {changed}")
         password = replication_password(settings, create=preview.procedure != "failback")
         if password is None:
             return Outcome(
