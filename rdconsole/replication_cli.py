@@ -120,15 +120,10 @@ def _overwrite_by_typing(preview: ReplicationPreview) -> tuple[str, ...]:
 
 
 async def _run(settings: Settings, action: str, arguments: argparse.Namespace) -> Outcome:
-    from rdconsole.ops.replication_flow import (
-        Outcome,
-        ReplicationExit,
-        execute,
-        prepare_failback,
-        prepare_rejoin,
-        prepare_setup,
-    )
-    from rdconsole.ops.replication_run import unfinished
+    from rdconsole.ops.rejoin import prepare_failback, prepare_rejoin
+    from rdconsole.ops.replication_context import unfinished
+    from rdconsole.ops.replication_flow import Outcome, ReplicationExit, execute
+    from rdconsole.ops.replication_setup import prepare_setup
 
     create = not arguments.dry_run
     if action == "setup":

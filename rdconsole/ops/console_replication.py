@@ -17,8 +17,8 @@ from rdconsole.config.settings import Settings
 from rdconsole.core.failover import Check, ChecklistItem
 
 if TYPE_CHECKING:
+    from rdconsole.ops.replication_context import RunObserver
     from rdconsole.ops.replication_flow import Outcome, ReplicationPreview
-    from rdconsole.ops.replication_run import RunObserver
 
 Procedure = Literal["setup", "rejoin", "failback"]
 
@@ -45,7 +45,7 @@ class ReplicationStanding:
 
 def read_replication_standing(settings: Settings) -> ReplicationStanding:
     """The stage, from the promotion marker in state_dir."""
-    from rdconsole.ops.replication_flow import promotion_marker
+    from rdconsole.ops.replication_context import promotion_marker
 
     try:
         marker = promotion_marker(settings)
@@ -80,8 +80,9 @@ class ConsoleReplication:
     async def preview(
         self, procedure: Procedure, standby: str | None, *, overwrite: tuple[str, ...]
     ) -> ReplicationPreview:
-        from rdconsole.ops.replication_flow import prepare_failback, prepare_rejoin, prepare_setup
-        from rdconsole.ops.replication_run import unfinished
+        from rdconsole.ops.rejoin import prepare_failback, prepare_rejoin
+        from rdconsole.ops.replication_context import unfinished
+        from rdconsole.ops.replication_setup import prepare_setup
 
         settings = self._settings
         word = standby or settings.master.name

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
         FailoverPreview,
         Standing,
     )
+    from rdconsole.ops.replication_context import RunObserver
     from rdconsole.ops.replication_flow import Outcome, ReplicationPreview
-    from rdconsole.ops.replication_run import RunObserver
     from rdconsole.ops.sync import SyncObserver, SyncOutcome
 
 

@@ -12,15 +12,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from asyncmy.errors import MySQLError
 
-from rdconsole.config.settings import HostConfig, Secret, Settings
+from rdconsole.config.settings import HostConfig
 from rdconsole.core.model import Flavor, ReplicaStatus, ThreadState
 from rdconsole.core.replication_plan import PASSWORD, Action, Step, sql_string
 from rdconsole.core.vocabulary import binlog_from_row, replica_from_row
@@ -33,6 +30,14 @@ from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
 from rdconsole.hosts.shell import ShellError
 from rdconsole.hosts.state import AuditLog, read_state_file, write_state_file
 from rdconsole.ops.quarantine import QuarantineFailed, save_quarantine
+from rdconsole.ops.replication_context import (
+    RunContext,
+    RunObserver,
+    RunOutcome,
+    StepFailed,
+    now_text,
+    step_of,
+)
 from rdconsole.ops.snapshot import SnapshotFailed, SnapshotProgress, copy_snapshot
 
 WAIT_S = 30.0
@@ -41,86 +46,6 @@ POLL_S = 0.2
 NO_SUCH_TABLE = 1146
 NOT_A_REPLICA = {1198, 1617, 1200}
 """STOP SLAVE / RESET SLAVE on a server that replicates from nobody: already done."""
-
-
-class StepFailed(Exception):
-    pass
-
-
-class RunObserver(Protocol):
-    def step(self, step: Step, status: str, detail: str) -> None: ...
-
-    def progress(self, step: Step, text: str) -> None: ...
-
-
-Switcher = Callable[[str], Awaitable[tuple[int, str]]]
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """What the steps need besides the plan."""
-
-    settings: Settings
-    procedure: str
-    """``setup``, ``rejoin`` or ``failback``: names the journal and the audit actions."""
-    hosts: dict[str, HostConfig]
-    """Config name -> the host with its admin login as ``mysql``."""
-    password: Secret
-    dump: dict[str, list[str]]
-    """Per source host: the dump argv with ``{option_file}`` for its option file."""
-    load: dict[str, list[str]]
-    switcher: Switcher | None = None
-
-    def journal_path(self) -> Path:
-        return self.settings.console.state_dir / f"{self.procedure}-run.json"
-
-    @property
-    def scratch(self) -> Path:
-        """Where the client tools' option files live while they run (state_dir, private)."""
-        return self.settings.console.state_dir / "tmp"
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    ok: bool
-    changed: bool
-    """Whether any step that changes a host had completed."""
-    message: str
-
-
-def now_text() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def new_journal(procedure: str, steps: tuple[Step, ...], **facts: Any) -> dict[str, Any]:
-    return {
-        "id": now_text(),
-        "procedure": procedure,
-        "started_at": now_text(),
-        "finished": False,
-        **facts,
-        "steps": [
-            {**asdict(step), "action": step.action.value, "status": "pending"} for step in steps
-        ],
-    }
-
-
-def unfinished(settings: Settings, procedure: str) -> dict[str, Any] | None:
-    document = read_state_file(settings.console.state_dir / f"{procedure}-run.json")
-    return document if document and not document.get("finished") else None
-
-
-def _step_of(entry: dict[str, Any]) -> Step:
-    return Step(
-        entry["id"],
-        Action(entry["action"]),
-        entry["host"],
-        entry["title"],
-        tuple(entry["statements"]),
-        entry["command"],
-        entry["source"],
-        entry["expect"],
-    )
 
 
 class _Runner:
@@ -385,7 +310,7 @@ class _Runner:
         for entry in self.journal["steps"]:
             if entry["status"] == "done":
                 continue
-            step = _step_of(entry)
+            step = step_of(entry)
             entry.update(status="running", started_at=now_text())
             self.save()
             self.notify(step, "running", "")
@@ -464,11 +389,3 @@ async def execute_run(
 
 def _still_there(path: str | None) -> bool:
     return path is not None and Path(path).exists()
-
-
-def with_admin(host: HostConfig) -> HostConfig:
-    """``host`` logging in with its admin account (raises KeyError naming the missing table)."""
-    if host.admin is None:
-        section = "[master.admin]" if host.role.value == "master" else "[standby.admin]"
-        raise KeyError(f"{host.name} has no admin login: add {section} with user (and socket)")
-    return replace(host, mysql=host.admin)

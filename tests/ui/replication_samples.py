@@ -28,8 +28,8 @@ from rdconsole.core.replication_plan import (
 from rdconsole.core.setup_checks import ServerFacts, check_pair
 from rdconsole.core.snapshot import dump_argv, load_argv
 from rdconsole.ops.console_replication import Procedure, ReplicationStanding, Stage
+from rdconsole.ops.replication_context import RunContext, RunObserver
 from rdconsole.ops.replication_flow import Outcome, ReplicationExit, ReplicationPreview
-from rdconsole.ops.replication_run import RunContext, RunObserver
 from rdconsole.ops.snapshot import SnapshotProgress
 from rdconsole.ui.app import RdConsoleApp, make_app
 from rdconsole.ui.screens.replication import ReplicationScreen
