@@ -19,6 +19,7 @@ from rdconsole.hosts.state import FileJournal
 from rdconsole.lab import LabDrills, LabError, MariaDBLab, RsyncDaemon, make_audio_store
 from rdconsole.lab.station import StationLayout
 from rdconsole.ops.audio import AudioCollector
+from rdconsole.ops.console_replication import replication_runner
 from rdconsole.ops.failover_flow import failover_runner
 from rdconsole.ops.sync import sync_runner
 from rdconsole.ui.app import make_app
@@ -58,6 +59,7 @@ def run_demo(poll_interval: float) -> int:
                 audio={s.name: AudioCollector(settings, s) for s in settings.standbys},
                 sync=sync_runner(settings),
                 failover=failover_runner(settings),
+                replication=replication_runner(settings),
             )
             app.run()
             return app.return_code or 0
