@@ -16,11 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.command import CommandPalette
+from textual.widgets import Button, Input
 
+from rdconsole.config import load_settings
+from rdconsole.hosts.mysql import build_collectors
 from rdconsole.hosts.state import AuditLog, read_state_file, write_state_file
 from rdconsole.lab import LabError, MariaDBLab
 from rdconsole.lab.schema import DATABASE
 from rdconsole.lab.sshd import SshServer
+from rdconsole.ops.console_replication import replication_runner
+from rdconsole.ui.app import make_app
+from rdconsole.ui.screens.replication import ReplicationRunScreen, ReplicationScreen
+from tests.ui.samples import wait_until
 
 pytestmark = pytest.mark.lab
 
@@ -265,3 +273,40 @@ def test_a_remote_master_is_dumped_over_ssh_with_its_option_file_removed(
     assert set(Path(tempfile.gettempdir()).glob("rdconsole-*.cnf")) == before
     after = ssh_server.log_path.read_text(errors="replace").count("Accepted publickey")
     assert after > logins
+
+
+async def test_the_console_sets_up_replication_from_the_palette(pair: Pair) -> None:
+    # The real console on the fresh pair: Ctrl+P "set up", the checks, the typed name, Confirm;
+    # the steps run through the same flow as the CLI, against the real servers.
+    settings = load_settings(pair.config)
+    app = make_app(
+        settings,
+        build_collectors(settings.hosts, settings.console),
+        replication=replication_runner(settings),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*[{" ": "space"}.get(c, c) for c in "set up repl"])
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReplicationScreen))
+        screen = app.screen
+        assert isinstance(screen, ReplicationScreen)
+        await wait_until(pilot, lambda: not screen.checking)
+        assert screen.query_one("#confirm", Button).disabled
+        screen.query_one("#typed-word", Input).focus()
+        await pilot.press(*"backup", "enter")
+        await pilot.pause()
+        assert not screen.query_one("#confirm", Button).disabled
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: app.replication.run is not None and app.replication.run.done
+        )
+        run = app.screen
+        assert isinstance(run, ReplicationRunScreen)
+        assert all(text.startswith("✔ ") for text in run.texts), run.texts
+    status = pair.lab.standby_status()
+    assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("Yes", "Yes")
+    assert pair.checksums("master") == pair.checksums("standby")
+    assert any(e["action"] == "setup-end" and e["ok"] for e in AuditLog(pair.state_dir).read())
