@@ -17,8 +17,6 @@ in alternating order (odd rounds baseline first, even rounds setup first):
 
 During both, a writer thread (its own autocommit connection as ``rduser`` over TCP) inserts one
 row into ``Rivendell.BENCH_WRITES`` every ``--pause`` (10 ms) and records each insert's latency.
-Setup's probe table is created on the master beforehand, as an earlier setup leaves it (a first
-probe under load can read the standby before its CREATE TABLE has replicated, and fail).
 Requirements (issue 5, section 5): during setup the slowest insert <= 1.0 s, and
 median(setup) <= 1.5 x median(baseline). Exit 1 if one is missed, 2 if it could not measure.
 """
@@ -60,9 +58,6 @@ CREATE TABLE {DATABASE}.BENCH_CUTS (
   START_POINT INT NOT NULL DEFAULT -1,
   END_POINT INT NOT NULL DEFAULT -1,
   KEY CART_NUMBER_IDX (CART_NUMBER)
-) ENGINE=InnoDB;
-CREATE TABLE {DATABASE}.rdconsole_probe (
-  id TINYINT PRIMARY KEY, token VARCHAR(64) NOT NULL, written_at DATETIME(6)
 ) ENGINE=InnoDB;
 CREATE TABLE {DATABASE}.BENCH_WRITES (
   ID INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
