@@ -8,6 +8,7 @@ copied, and deleted files are moved to a dated trash folder with ``--backup-dir`
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from rdconsole.core.rsync_output import OUT_FORMAT
 
 RSYNC_TEMP_GLOB = ".*.??????"
 """The names rsync gives files while it writes them (``.NAME.XXXXXX``)."""
+DAEMON_SOCKOPTS = "--sockopts=TCP_NODELAY"
+"""The client's socket options for an rsync daemon (the daemon's own are its configuration's)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,9 @@ class MirrorSource:
             ssh = f"ssh -p {self.port} -o BatchMode=yes -o ConnectTimeout={self.contimeout}"
             options.append(f"--rsh={ssh}")
         else:
-            options.append(f"--contimeout={self.contimeout}")
+            # Without TCP_NODELAY, each small message of the daemon protocol's handshake waits
+            # for the peer's delayed ACK: about 40 ms a round, 0.05-0.06 s a session on loopback.
+            options += [f"--contimeout={self.contimeout}", DAEMON_SOCKOPTS]
             if self.password_file:
                 options.append(f"--password-file={self.password_file}")
         return options
@@ -76,8 +81,28 @@ class MirrorTarget:
 
 
 def guard_command(source: MirrorSource) -> list[str]:
-    """Lists the guard file: exit 0 present, 23 missing, anything else the master is unreachable."""
-    return ["rsync", *source.connection_options(io_timeout=False), source.url + source.guard_file]
+    """Lists the guard file: exit 0 present, 23 missing, anything else the master is unreachable.
+    Without the daemon's message of the day, the output is the listing and rsync's messages."""
+    options = source.connection_options(io_timeout=False)
+    if source.transport != "ssh":
+        options.append("--no-motd")
+    return ["rsync", *options, source.url + source.guard_file]
+
+
+_LISTING = re.compile(r"[-a-zA-Z][-a-zA-Z]{9} +[\d,.]{1,40} \d{4}/\d\d/\d\d \d\d:\d\d:\d\d (.+)")
+"""One entry of rsync's listing: ``-rw-r--r--   1,234 2026/11/27 03:00:04 NAME``."""
+
+
+def guard_listed(line: str, source: MirrorSource) -> bool:
+    """Whether ``line`` of the guard command's output lists the guard file: the master has it.
+
+    rsync prints the listing as soon as the file list arrives, before its session ends (about
+    0.06 s more on loopback), so a caller may act on this line without waiting for the exit code.
+    Names that rsync would escape (``\\#ooo``), and symlinks (``NAME -> TARGET``), never match:
+    the exit code decides for them.
+    """
+    listed = _LISTING.fullmatch(line)
+    return listed is not None and listed[1] == PurePosixPath(source.guard_file).name
 
 
 def mirror_command(

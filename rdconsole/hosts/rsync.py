@@ -17,6 +17,12 @@ from rdconsole.hosts.shell import Shell
 
 RSYNC_ENV = {"LC_ALL": "C"}
 """Escaped, ASCII-only names (``\\#ooo``) and ``,`` grouping: what the parser reads best."""
+READ_PAUSE_S = 0.02
+"""Between two reads of rsync's output, until its closing summary: what it wrote meanwhile is
+then read and parsed at once. rsync writes a record every few milliseconds (about 3,500 writes
+for 2,000 small files); reading each as it comes cost rdconsole 0.35 s of CPU per 2 s transfer,
+beside a ``nice``d rsync on the same cores. A local command's pipe is not even watched meanwhile
+(:class:`rdconsole.hosts.shell.LocalShell`)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,8 @@ async def stream_rsync(
             if not chunk:
                 break
             handle(parser.feed(chunk))
+            if not progress.finished:
+                await asyncio.sleep(READ_PAUSE_S)
         handle(parser.close())
         exit_code = await running.wait()
         if exit_code is None and not stalled:

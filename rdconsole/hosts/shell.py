@@ -69,33 +69,78 @@ class Shell(Protocol):
     async def close(self) -> None: ...
 
 
+READ_SIZE = 65536
+
+
 class _LocalCommand:
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    """A local command whose merged output comes through a pipe of our own (``output``, the
+    non-blocking read end). The pipe is watched only while a read waits, so a reader that pauses
+    between reads is not woken by every write of the command: rsync writes a progress record
+    every few milliseconds, which asyncio's pipe transport would read one by one."""
+
+    def __init__(self, process: asyncio.subprocess.Process, output: int = -1) -> None:
         self._process = process
+        self._output = output
 
     async def read(self) -> bytes:
-        assert self._process.stdout is not None
-        return await self._process.stdout.read(65536)
+        while self._output >= 0:
+            try:
+                data = os.read(self._output, READ_SIZE)
+            except BlockingIOError:
+                await _readable(self._output)
+                continue
+            if not data:
+                self._close_output()
+            return data
+        return b""
+
+    def _close_output(self) -> None:
+        if self._output >= 0:
+            os.close(self._output)
+            self._output = -1
 
     async def wait(self) -> int | None:
         return await self._process.wait()
 
     async def stop(self) -> bool:
-        if self._process.returncode is not None:
-            return True
         group = self._process.pid
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(group, sig)
-            except ProcessLookupError:
-                break
-            try:
-                async with asyncio.timeout(STOP_GRACE_S):
-                    await self._process.wait()
-                break
-            except TimeoutError:
-                continue
+        try:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                if self._process.returncode is not None and not _group_alive(group):
+                    break
+                try:
+                    os.killpg(group, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    async with asyncio.timeout(STOP_GRACE_S):
+                        await self._process.wait()
+                        # rsync's forked half shares the group: it is stopped too. Nothing
+                        # signals the end of a group that is not our child: poll.
+                        while _group_alive(group):  # noqa: ASYNC110
+                            await asyncio.sleep(0.01)
+                    break
+                except TimeoutError:
+                    continue
+        finally:
+            self._close_output()
         return self._process.returncode is not None and not _group_alive(group)
+
+
+async def _readable(fd: int) -> None:
+    """Wait until ``fd`` can be read (or is at its end)."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
 
 
 def _group_alive(group: int) -> bool:
@@ -134,18 +179,26 @@ class LocalShell:
     async def start(
         self, command: Sequence[str], *, env: Mapping[str, str] | None = None
     ) -> RunningCommand:
+        output, write_end = os.pipe()
+        os.set_blocking(output, False)
         try:
             process = await asyncio.create_subprocess_exec(
                 *command,
                 stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
+                stdout=write_end,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
                 env={**os.environ, **(env or {})},
             )
         except OSError as error:
+            os.close(output)
             raise ShellError(f"cannot run {command[0]}: {error.strerror or error}") from None
-        return _LocalCommand(process)
+        except BaseException:
+            os.close(output)
+            raise
+        finally:
+            os.close(write_end)
+        return _LocalCommand(process, output)
 
     async def close(self) -> None:
         return None

@@ -11,7 +11,6 @@ import fcntl
 import getpass
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -152,7 +151,7 @@ def write_state_file(path: Path, document: Mapping[str, Any], *, durable: bool =
     after a power cut costs nothing (readers see the previous whole file, never a torn one).
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, temporary = _create_temporary(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, default=str)
@@ -162,8 +161,19 @@ def write_state_file(path: Path, document: Mapping[str, Any], *, durable: bool =
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+
+
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """A new file ``.NAME.RANDOM`` beside ``path``, mode 0600, open for writing (what
+    ``tempfile.mkstemp`` does, without importing tempfile: 5 ms of every ``sync``'s start)."""
+    while True:
+        temporary = path.with_name(f".{path.name}.{os.urandom(6).hex()}")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), temporary
+        except FileExistsError:
+            continue
 
 
 def read_state_file(path: Path) -> dict[str, Any] | None:

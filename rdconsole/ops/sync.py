@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rdconsole.config.settings import HostConfig, Settings
 from rdconsole.core.rsync_output import Deleted, FileStarted, RsyncEvent
@@ -41,7 +41,9 @@ from rdconsole.hosts.state import (
     write_state_file,
 )
 from rdconsole.ops.mirror_checks import PROBE_TIMEOUT_S, probe_guard, probe_layout
-from rdconsole.ops.monitor import SyncRunner
+
+if TYPE_CHECKING:
+    from rdconsole.ops.monitor import SyncRunner
 
 STATE_EVERY_S = 1.0
 
@@ -118,6 +120,7 @@ class _Run:
         standby: HostConfig,
         shell: Shell,
         observer: SyncObserver | None,
+        finishing: set[asyncio.Task[None]],
     ) -> None:
         self.settings = settings
         self.standby = standby
@@ -129,6 +132,8 @@ class _Run:
         """``set_owner`` is learned with the first checks (only root may chown)."""
         self.state_path = sync_paths(settings, standby)[1]
         self.previous_state: dict[str, Any] = {}
+        self.finishing = finishing
+        """Guard commands ending their session after they answered (awaited before the end)."""
 
     def phase(self, text: str) -> None:
         if self.observer is not None:
@@ -152,7 +157,7 @@ class _Run:
         return None
 
     async def check_guard(self) -> str | None:
-        guard = await probe_guard(self.shell, self.source)
+        guard = await probe_guard(self.shell, self.source, finishing=self.finishing)
         return None if guard.present else guard.detail
 
     async def remove_temp_files(self) -> None:
@@ -252,8 +257,9 @@ async def run_sync(
     except LockBusy as busy:
         return SyncOutcome(SyncExit.BUSY, f"another sync is running: {busy}")
     shell = shell_factory(standby)
+    finishing: set[asyncio.Task[None]] = set()
     try:
-        run = _Run(settings, standby, shell, observer)
+        run = _Run(settings, standby, shell, observer, finishing)
         if lock.previous_holder:
             run.phase(f"took over the lock left by dead process {lock.previous_holder}")
         run.previous_state = read_state_file(state_path) or {}
@@ -262,6 +268,7 @@ async def run_sync(
         outcome = SyncOutcome(SyncExit.REFUSED, f"{standby.name}: {error}")
     finally:
         lock.release()
+        await asyncio.gather(*finishing, return_exceptions=True)
         await shell.close()
     if not dry_run or outcome.exit is not SyncExit.OK:
         audit.write(

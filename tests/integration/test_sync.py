@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -15,11 +16,14 @@ from rdconsole.config import load_settings
 from rdconsole.config.settings import Settings
 from rdconsole.core.rsync_output import FileStarted, RsyncEvent
 from rdconsole.core.rsync_progress import SyncProgress
+from rdconsole.core.sync_plan import MirrorSource
+from rdconsole.hosts.shell import LocalShell
 from rdconsole.hosts.state import AuditLog, RunLock, read_state_file
 from rdconsole.lab.process import process_table
 from rdconsole.lab.rsyncd import RsyncDaemon
 from rdconsole.lab.sshd import SshServer
-from rdconsole.ops.sync import SyncExit, run_sync, sync_paths
+from rdconsole.ops.mirror_checks import GuardCheck, probe_guard
+from rdconsole.ops.sync import SyncExit, mirror_source, run_sync, sync_paths
 from tests.helpers import killed_lock_holder
 
 
@@ -150,6 +154,54 @@ async def test_master_unreachable_refuses(rsync_daemon: RsyncDaemon, tmp_path: P
     outcome = await run_sync(settings_of(config), None)
     assert outcome.exit is SyncExit.REFUSED
     assert "cannot connect" in outcome.message
+
+
+def guard_processes(daemon: RsyncDaemon) -> list[int]:
+    """Live rsync clients of ``daemon`` asking for the guard file."""
+    url = os.fsencode(f"{daemon.url}repl.chk")
+    found = []
+    for info in process_table().values():
+        if info.comm == "rsync" and info.state != "Z":
+            with contextlib.suppress(OSError):
+                if url in Path(f"/proc/{info.pid}/cmdline").read_bytes():
+                    found.append(info.pid)
+    return found
+
+
+async def test_the_guard_answers_from_the_listing_and_rsync_ends_its_session_after(
+    rsync_daemon: RsyncDaemon, tmp_path: Path
+) -> None:
+    source = mirror_source(settings_of(write_config(tmp_path, rsync_daemon)).master)
+    finishing: set[asyncio.Task[None]] = set()
+    streamed = await probe_guard(LocalShell(), source, finishing=finishing)
+    assert streamed == GuardCheck(True, "guard file present")
+    await asyncio.gather(*finishing)
+    assert not finishing and guard_processes(rsync_daemon) == []
+    assert await probe_guard(LocalShell(), source) == streamed
+
+
+async def test_a_missing_guard_is_told_from_the_exit_code_with_rsyncs_message(
+    rsync_daemon: RsyncDaemon, tmp_path: Path
+) -> None:
+    source = mirror_source(settings_of(write_config(tmp_path, rsync_daemon)).master)
+    finishing: set[asyncio.Task[None]] = set()
+    rsync_daemon.remove_guard()
+    try:
+        guard = await probe_guard(LocalShell(), source, finishing=finishing)
+    finally:
+        rsync_daemon.restore_guard()
+    assert guard.present is False and not finishing
+    assert guard.detail.startswith("guard file missing on the master (rsync exit 23): rsync")
+    assert "repl.chk" in guard.detail
+
+
+async def test_an_unreachable_master_is_told_from_the_exit_code(
+    rsync_daemon: RsyncDaemon, tmp_path: Path
+) -> None:
+    source = mirror_source(settings_of(write_config(tmp_path, rsync_daemon)).master)
+    closed = MirrorSource(**{**source.__dict__, "port": 1})
+    guard = await probe_guard(LocalShell(), closed, finishing=set())
+    assert guard.present is None and "cannot connect" in guard.detail
 
 
 async def test_deletes_are_off_by_default(rsync_daemon: RsyncDaemon, tmp_path: Path) -> None:
@@ -358,3 +410,23 @@ async def test_a_stalled_transfer_is_stopped_by_the_watchdog(
     assert "printed nothing for 2 s" in outcome.message
     assert rsync_processes_writing(mirror_of(settings)) == []
     assert [p.name for p in mirror_of(settings).iterdir() if p.name.startswith(".")] == []
+
+
+async def test_a_local_command_is_read_whole_however_slowly_it_is_read() -> None:
+    script = "for i in 1 2 3; do printf 'line %s\\n' $i; sleep 0.02; done; echo oops >&2"
+    running = await LocalShell().start(["sh", "-c", script])
+    output = b""
+    while chunk := await running.read():
+        output += chunk
+        await asyncio.sleep(0.05)
+    assert output == b"line 1\nline 2\nline 3\noops\n"
+    assert await running.wait() == 0
+    assert await running.read() == b""
+
+
+async def test_stopping_a_local_command_stops_its_whole_process_group() -> None:
+    running = await LocalShell().start(["sh", "-c", "sh -c 'echo $$; exec sleep 60' & wait"])
+    child = int(await running.read())
+    assert await running.stop() is True
+    assert child not in {p for p, info in process_table().items() if info.state != "Z"}
+    assert await running.read() == b""

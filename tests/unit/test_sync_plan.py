@@ -12,6 +12,7 @@ from rdconsole.core.sync_plan import (
     MirrorTarget,
     classify_guard_exit,
     guard_command,
+    guard_listed,
     judge_deletions,
     mirror_command,
     shell_line,
@@ -98,6 +99,41 @@ def test_guard_command_and_exit_codes() -> None:
     assert classify_guard_exit(35)[0] is None
     assert "timed out" in classify_guard_exit(35)[1]
     assert "exit 99" in classify_guard_exit(99)[1]
+
+
+def test_daemon_sessions_set_tcp_nodelay_and_the_guard_skips_the_motd() -> None:
+    guard = guard_command(SOURCE)
+    assert "--sockopts=TCP_NODELAY" in guard and "--no-motd" in guard
+    for dry_run in (False, True):
+        assert "--sockopts=TCP_NODELAY" in mirror_command(SOURCE, TARGET, STARTED, dry_run=dry_run)
+    ssh = MirrorSource(**{**SOURCE.__dict__, "transport": "ssh", "port": 22})
+    assert not any(p.startswith(("--sockopts", "--no-motd")) for p in guard_command(ssh))
+    assert not any(
+        p.startswith("--sockopts") for p in mirror_command(ssh, TARGET, STARTED, dry_run=False)
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "listed"),
+    [
+        ("-rw-r--r--              0 2026/11/27 20:52:48 repl.chk", True),
+        ("-rw-rw-r--          1,234 2026/01/02 03:04:05 repl.chk", True),
+        ("drwxr-xr-x          4,096 2026/01/02 03:04:05 repl.chk", True),
+        ("lrwxrwxrwx              9 2026/01/02 03:04:05 repl.chk -> elsewhere", False),
+        ("-rw-r--r--              0 2026/11/27 20:52:48 repl.chk.old", False),
+        ("-rw-r--r--              0 2026/11/27 20:52:48 other/repl.chk", False),
+        ("repl.chk", False),
+        ('rsync: [sender] link_stat "/repl.chk" (in rivendell) failed: No such file (2)', False),
+        ("", False),
+    ],
+)
+def test_the_guard_listing_line(line: str, listed: bool) -> None:
+    assert guard_listed(line, SOURCE) is listed
+
+
+def test_a_guard_below_the_module_root_is_listed_by_its_name() -> None:
+    source = MirrorSource(**{**SOURCE.__dict__, "guard_file": "flags/repl.chk"})
+    assert guard_listed("-rw-r--r--              0 2026/11/27 20:52:48 repl.chk", source)
 
 
 def test_shell_line_quotes() -> None:
