@@ -16,6 +16,7 @@ import enum
 from dataclasses import dataclass
 
 from rdconsole.core.model import Flavor
+from rdconsole.core.vocabulary import Vocabulary
 
 PASSWORD = "{password}"
 MASKED = "'********'"
@@ -105,15 +106,31 @@ def create_user_statements(
 
 
 def change_master(
-    source: Endpoint, account: ReplicaAccount, connect_retry: int, flavor: Flavor
+    source: Endpoint, account: ReplicaAccount, connect_retry: int, words: Vocabulary
 ) -> str:
-    """Binlog file and position (the coordinates every flavour and version records)."""
-    gtid_off = ", MASTER_USE_GTID=no" if flavor is Flavor.MARIADB else ""
+    """Point a replica at binlog file and position (coordinates every flavour records).
+
+    MySQL 8.0.23+ words it CHANGE REPLICATION SOURCE (8.4 knows no other); MySQL 8 asks for the
+    source's public key so a ``caching_sha2_password`` login works without TLS; MariaDB is told
+    not to switch to GTID on its own.
+    """
+    if words.flavor is Flavor.MYSQL and words.version >= (8, 0, 23):
+        return (
+            f"CHANGE REPLICATION SOURCE TO SOURCE_HOST={sql_string(source.host)}, "
+            f"SOURCE_PORT={source.port}, SOURCE_USER={sql_string(account.user)}, "
+            f"SOURCE_PASSWORD={PASSWORD}, SOURCE_LOG_FILE='{{file}}', "
+            f"SOURCE_LOG_POS={{position}}, SOURCE_CONNECT_RETRY={connect_retry}, "
+            "GET_SOURCE_PUBLIC_KEY=1"
+        )
+    if words.flavor is Flavor.MARIADB:
+        extra = ", MASTER_USE_GTID=no"
+    else:
+        extra = ", GET_MASTER_PUBLIC_KEY=1" if words.version >= (8, 0, 4) else ""
     return (
         f"CHANGE MASTER TO MASTER_HOST={sql_string(source.host)}, MASTER_PORT={source.port}, "
         f"MASTER_USER={sql_string(account.user)}, MASTER_PASSWORD={PASSWORD}, "
         "MASTER_LOG_FILE='{file}', MASTER_LOG_POS={position}, "
-        f"MASTER_CONNECT_RETRY={connect_retry}{gtid_off}"
+        f"MASTER_CONNECT_RETRY={connect_retry}{extra}"
     )
 
 
@@ -133,20 +150,19 @@ class SeedSpec:
     target: str
     source_endpoint: Endpoint
     account: ReplicaAccount
-    flavor: Flavor
-    version: tuple[int, int, int]
-    super_read_only: bool
+    words: Vocabulary
+    """The statements the servers understand (both run the same flavour: a check blocks
+    otherwise)."""
     snapshot_command: str
     connect_retry: int
     probe_database: str
-    stop_replica: str = "STOP SLAVE"
-    reset_replica_all: str = "RESET SLAVE ALL"
 
 
 def seed_steps(spec: SeedSpec) -> list[Step]:
     """Account, stop and fence the target, snapshot, point, start, prove a write flows."""
-    grants = create_user_statements(spec.account, spec.flavor, spec.version)
-    reset = (spec.stop_replica, spec.reset_replica_all)
+    words = spec.words
+    grants = create_user_statements(spec.account, words.flavor, words.version)
+    reset = (words.stop_replica, words.reset_replica_all)
     return [
         Step(
             "account",
@@ -154,7 +170,7 @@ def seed_steps(spec: SeedSpec) -> list[Step]:
             spec.source,
             f"Replication account on {spec.source}",
             grants,
-            expect=f"holds only {replication_grants(spec.flavor, spec.version)}",
+            expect=f"holds only {replication_grants(words.flavor, words.version)}",
         ),
         Step(
             "account-target",
@@ -169,7 +185,7 @@ def seed_steps(spec: SeedSpec) -> list[Step]:
             Action.SQL,
             spec.target,
             f"Stop replication on {spec.target} and make it read-only",
-            (*reset, *read_only_statements(True, spec.super_read_only)),
+            (*reset, *read_only_statements(True, spec.words.super_read_only)),
             expect="no replication configured; read back read_only = 1",
         ),
         Step(
@@ -187,8 +203,8 @@ def seed_steps(spec: SeedSpec) -> list[Step]:
             spec.target,
             f"Point {spec.target} at {spec.source} and start replicating",
             (
-                change_master(spec.source_endpoint, spec.account, spec.connect_retry, spec.flavor),
-                "START SLAVE",
+                change_master(spec.source_endpoint, spec.account, spec.connect_retry, words),
+                words.start_replica,
             ),
             source=spec.source,
             expect="at the snapshot's coordinates",
@@ -247,7 +263,7 @@ def plan_rejoin(spec: SeedSpec, *, quarantine_command: str, diverged: bool) -> t
             Action.SQL,
             old,
             f"Make {old} read-only",
-            read_only_statements(True, spec.super_read_only),
+            read_only_statements(True, spec.words.super_read_only),
             expect="read back read_only = 1: Rivendell can no longer write there",
         ),
         Step(
@@ -288,8 +304,7 @@ def plan_failback(
     standby: str,
     original_endpoint: Endpoint,
     account: ReplicaAccount,
-    flavor: Flavor,
-    super_read_only: bool,
+    words: Vocabulary,
     connect_retry: int,
     probe_database: str,
 ) -> tuple[Step, ...]:
@@ -300,7 +315,7 @@ def plan_failback(
             Action.SQL,
             standby,
             f"Make {standby} read-only",
-            read_only_statements(True, super_read_only),
+            read_only_statements(True, words.super_read_only),
             expect="read back read_only = 1",
         ),
         Step(
@@ -323,7 +338,7 @@ def plan_failback(
             Action.SQL,
             original,
             f"Stop replication on {original}",
-            ("STOP SLAVE", "RESET SLAVE ALL"),
+            (words.stop_replica, words.reset_replica_all),
             expect="it replicates from nobody",
         ),
         Step(
@@ -338,7 +353,7 @@ def plan_failback(
             Action.SQL,
             original,
             f"Make {original} writable",
-            read_only_statements(False, super_read_only),
+            read_only_statements(False, words.super_read_only),
             expect="read back read_only = 0",
         ),
         Step(
@@ -347,8 +362,8 @@ def plan_failback(
             standby,
             f"Point {standby} at {original} and start replicating",
             (
-                change_master(original_endpoint, account, connect_retry, flavor),
-                "START SLAVE",
+                change_master(original_endpoint, account, connect_retry, words),
+                words.start_replica,
             ),
             source=original,
             expect="from the recorded position: nothing written there is skipped",

@@ -24,6 +24,7 @@ SERVER_VARIABLES = (
     "read_only",
     "relay_log",
     "log_slave_updates",
+    "log_replica_updates",
     "expire_logs_days",
     "binlog_expire_logs_seconds",
     "replicate_do_db",
@@ -210,7 +211,9 @@ def _relay_log(target: ServerFacts) -> ChecklistItem:
 
 def _target_binlog(target: ServerFacts) -> ChecklistItem:
     title = f"Binlog and log_slave_updates on {target.name}"
-    if target.flag("log_bin") and target.flag("log_slave_updates"):
+    if target.flag("log_bin") and (
+        target.flag("log_slave_updates") or target.flag("log_replica_updates")
+    ):
         return ChecklistItem("rejoinable", title, Check.PASS, "both ON: it can serve as a master")
     return ChecklistItem(
         "rejoinable",

@@ -28,6 +28,7 @@ class Vocabulary:
     """A SELECT returning one GTID position column, or None (read from binlog_status)."""
     stop_io_thread: str = "STOP SLAVE IO_THREAD"
     stop_replica: str = "STOP SLAVE"
+    start_replica: str = "START SLAVE"
     reset_replica_all: str = "RESET SLAVE ALL"
     """Not plain RESET SLAVE: that keeps the connection settings, so a later START SLAVE on the
     promoted server would reconnect to the old master."""
@@ -63,6 +64,7 @@ def vocabulary_for(flavor: Flavor, version: tuple[int, int, int]) -> Vocabulary:
         gtid_position=None,
         stop_io_thread=f"STOP {replica_word} IO_THREAD",
         stop_replica=f"STOP {replica_word}",
+        start_replica=f"START {replica_word}",
         reset_replica_all=f"RESET {replica_word} ALL",
         super_read_only=version >= (5, 7, 8),
     )

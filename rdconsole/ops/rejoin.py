@@ -64,6 +64,7 @@ async def prepare_rejoin(settings: Settings, *, create: bool) -> ReplicationPrev
     summary = [f"{old.name} will be re-seeded from {new.name} and replicate from it"]
     facts: dict[str, Any] = {
         "flavor": source.flavor.value,
+        "version": list(source.version),
         "expected_bytes": {new.name: new_reading.size_bytes},
     }
     diverged = True
@@ -180,15 +181,13 @@ async def prepare_failback(settings: Settings) -> ReplicationPreview:
                 f"from {source}",
             )
         )
-    vocabulary = vocabulary_for(facts.flavor, facts.version)
     replication = settings.replication
     steps = plan_failback(
         original=original.name,
         standby=standby.name,
         original_endpoint=replication_endpoint(original_host),
         account=ReplicaAccount(replication.user, replication.account_host),
-        flavor=facts.flavor,
-        super_read_only=vocabulary.super_read_only,
+        words=vocabulary_for(facts.flavor, facts.version),
         connect_retry=replication.connect_retry,
         probe_database=replication.databases[0],
     )
@@ -220,7 +219,7 @@ async def prepare_failback(settings: Settings) -> ReplicationPreview:
         original_host.name,
         (f"{original.name} becomes the master again; {standby.name} replicates from it",),
         context,
-        {"flavor": facts.flavor.value},
+        {"flavor": facts.flavor.value, "version": list(facts.version)},
         partial(prepare_failback, settings),
     )
 

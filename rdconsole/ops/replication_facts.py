@@ -13,8 +13,15 @@ from pathlib import Path
 from asyncmy.errors import MySQLError
 
 from rdconsole.config.settings import ConsoleConfig, HostConfig, MySQLEndpoint, Secret, Settings
+from rdconsole.core.model import Flavor
 from rdconsole.core.replication_plan import Endpoint, sql_string
 from rdconsole.core.setup_checks import SERVER_VARIABLES, ServerFacts
+from rdconsole.core.vocabulary import (
+    binlog_from_row,
+    parse_version,
+    replica_from_row,
+    vocabulary_for,
+)
 from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
 
 SECRET_NAME = "replication.secret"
@@ -48,18 +55,20 @@ async def read_server(
             "COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS bytes "
             f"FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ({wanted}) GROUP BY TABLE_SCHEMA"
         )
-        replica = await session.query("SHOW SLAVE STATUS")
+        words = vocabulary_for(*parse_version(variables.get("version", "")))
+        replica = await session.query(words.replica_status)
         gtids = await session.query(
             "SELECT @@GLOBAL.gtid_slave_pos AS slave, @@GLOBAL.gtid_binlog_pos AS binlog"
-            if "mariadb" in variables.get("version", "").lower()
+            if words.flavor is Flavor.MARIADB
             else "SELECT NULL AS slave, NULL AS binlog"
         )
-        binlog = await session.query("SHOW MASTER STATUS")
+        binlog = await session.query(words.binlog_status)
     except (MySQLError, PrivilegeDenied, OSError, TimeoutError) as error:
         return Reading(None, f"{host.name} ({host.mysql.address}): {error or type(error).__name__}")
     finally:
         await session.close()
-    replicating = f"{replica[0]['Master_Host']}:{replica[0]['Master_Port']}" if replica else None
+    status = replica_from_row(replica[0]) if replica else None
+    replicating = f"{status.master_host}:{status.master_port}" if status else None
     facts = ServerFacts(
         name=host.name,
         variables=variables,
@@ -67,7 +76,7 @@ async def read_server(
         databases=all_databases,
         replicating_from=replicating,
     )
-    end = (str(binlog[0]["File"]), int(binlog[0]["Position"])) if binlog else None
+    end = binlog_from_row(binlog[0])[:2] if binlog else None
     return Reading(
         facts,
         None,

@@ -108,21 +108,16 @@ def snapshot_commands(
 def seed_spec(
     settings: Settings, source: HostConfig, target: HostConfig, facts: ServerFacts, shown: str
 ) -> SeedSpec:
-    vocabulary = vocabulary_for(facts.flavor, facts.version)
     replication = settings.replication
     return SeedSpec(
         source=source.name,
         target=target.name,
         source_endpoint=replication_endpoint(source),
         account=ReplicaAccount(replication.user, replication.account_host),
-        flavor=facts.flavor,
-        version=facts.version,
-        super_read_only=vocabulary.super_read_only,
+        words=vocabulary_for(facts.flavor, facts.version),
         snapshot_command=shown,
         connect_retry=replication.connect_retry,
         probe_database=replication.databases[0],
-        stop_replica=vocabulary.stop_replica,
-        reset_replica_all=vocabulary.reset_replica_all,
     )
 
 

@@ -20,7 +20,7 @@ from asyncmy.errors import MySQLError
 from rdconsole.config.settings import HostConfig
 from rdconsole.core.model import Flavor, ReplicaStatus, ThreadState
 from rdconsole.core.replication_plan import PASSWORD, Action, Step, sql_string
-from rdconsole.core.vocabulary import binlog_from_row, replica_from_row
+from rdconsole.core.vocabulary import binlog_from_row, replica_from_row, vocabulary_for
 from rdconsole.hosts.client_tools import (
     ClientHost,
     open_client_host,
@@ -56,6 +56,10 @@ class _Runner:
         self.journal = journal
         self.observer = observer
         self.audit = AuditLog(context.settings.console.state_dir)
+        version = journal.get("version") or (0, 0, 0)
+        self.words = vocabulary_for(
+            Flavor(journal["flavor"]), (int(version[0]), int(version[1]), int(version[2]))
+        )
 
     def save(self) -> None:
         write_state_file(self.context.journal_path(), self.journal)
@@ -187,7 +191,7 @@ class _Runner:
         )
 
     async def replica(self, name: str) -> ReplicaStatus | None:
-        rows = await self.sql(name, ("SHOW SLAVE STATUS",))
+        rows = await self.sql(name, (self.words.replica_status,))
         return replica_from_row(rows[0]) if rows else None
 
     async def wait_replicating(self, step: Step) -> str:
@@ -228,12 +232,13 @@ class _Runner:
         raise StepFailed(f"the probe row did not reach {step.host} in {WAIT_S:.0f} s")
 
     async def record_position(self, name: str) -> str:
-        rows = await self.sql(name, ("SHOW MASTER STATUS",))
+        rows = await self.sql(name, (self.words.binlog_status,))
         if not rows:
             raise StepFailed(f"{name} has no binary log (log_bin is OFF)")
-        file, position, _ = binlog_from_row(rows[0])
-        gtid_rows = await self.sql(name, ("SELECT @@GLOBAL.gtid_binlog_pos AS gtid",))
-        gtid = str(gtid_rows[0]["gtid"]) if gtid_rows else None
+        file, position, gtid = binlog_from_row(rows[0])
+        if self.words.gtid_position is not None:
+            gtid_rows = await self.sql(name, (self.words.gtid_position,))
+            gtid = str(gtid_rows[0]["gtid"]) if gtid_rows else None
         self.journal.setdefault("positions", {})[name] = {
             "file": file,
             "position": position,
@@ -274,7 +279,11 @@ class _Runner:
         old = self.host(step.host)
         end = self.journal["positions"][step.host]
         executed = self.journal["executed"]
-        rows = await self.sql(step.source, ("SELECT @@GLOBAL.gtid_slave_pos AS gtid",))
+        rows = (
+            await self.sql(step.source, ("SELECT @@GLOBAL.gtid_slave_pos AS gtid",))
+            if self.words.flavor is Flavor.MARIADB
+            else []  # MySQL GTID sets are not compared: the binlog position decides there
+        )
         report = await save_quarantine(
             old=old,
             flavor=Flavor(self.journal["flavor"]),

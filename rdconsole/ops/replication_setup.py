@@ -69,6 +69,7 @@ async def prepare_setup(
         {
             "account": spec.account.sql_name,
             "flavor": source.flavor.value,
+            "version": list(source.version),
             "expected_bytes": {master.name: master_reading.size_bytes},
         },
         partial(prepare_setup, settings, standby_name, overwrite=overwrite, create=False),

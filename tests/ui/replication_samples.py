@@ -27,6 +27,7 @@ from rdconsole.core.replication_plan import (
 )
 from rdconsole.core.setup_checks import ServerFacts, check_pair
 from rdconsole.core.snapshot import dump_argv, load_argv
+from rdconsole.core.vocabulary import vocabulary_for
 from rdconsole.ops.console_replication import Procedure, ReplicationStanding, Stage
 from rdconsole.ops.replication_context import RunContext, RunObserver
 from rdconsole.ops.replication_flow import Outcome, ReplicationExit, ReplicationPreview
@@ -89,9 +90,7 @@ def seed_spec(source: str, target: str, host: str) -> SeedSpec:
         target=target,
         source_endpoint=Endpoint(host, 3306),
         account=ACCOUNT,
-        flavor=Flavor.MARIADB,
-        version=(10, 11, 6),
-        super_read_only=False,
+        words=vocabulary_for(Flavor.MARIADB, (10, 11, 6)),
         snapshot_command=snapshot_command(),
         connect_retry=10,
         probe_database="Rivendell",
@@ -158,8 +157,7 @@ def failback_preview() -> ReplicationPreview:
         standby=STANDBY,
         original_endpoint=Endpoint("10.0.0.1", 3306),
         account=ACCOUNT,
-        flavor=Flavor.MARIADB,
-        super_read_only=False,
+        words=vocabulary_for(Flavor.MARIADB, (10, 11, 6)),
         connect_retry=10,
         probe_database="Rivendell",
     )

@@ -25,6 +25,7 @@ from rdconsole.core.replication_plan import (
     replication_grants,
     sql_string,
 )
+from rdconsole.core.vocabulary import Vocabulary, vocabulary_for
 
 ACCOUNT = ReplicaAccount("repl", "%")
 MARIADB = (Flavor.MARIADB, (10, 11, 19))
@@ -34,9 +35,7 @@ SPEC = SeedSpec(
     target="backup",
     source_endpoint=Endpoint("10.0.0.5", 3306),
     account=ACCOUNT,
-    flavor=Flavor.MARIADB,
-    version=(10, 11, 19),
-    super_read_only=False,
+    words=vocabulary_for(Flavor.MARIADB, (10, 11, 19)),
     snapshot_command="mariadb-dump ... | mariadb ...",
     connect_retry=10,
     probe_database="Rivendell",
@@ -44,28 +43,30 @@ SPEC = SeedSpec(
 QUARANTINE = "mariadb-binlog --read-from-remote-server ... > state_dir/quarantine/..."
 
 
-def failback(flavor: Flavor = Flavor.MARIADB, super_read_only: bool = False) -> tuple[Step, ...]:
+MYSQL_WORDS = vocabulary_for(Flavor.MYSQL, (8, 0, 36))
+
+
+def failback(words: Vocabulary = SPEC.words) -> tuple[Step, ...]:
     return plan_failback(
         original="onair",
         standby="backup",
         original_endpoint=Endpoint("10.0.0.5", 3306),
         account=ACCOUNT,
-        flavor=flavor,
-        super_read_only=super_read_only,
+        words=words,
         connect_retry=10,
         probe_database="Rivendell",
     )
 
 
 def every_plan() -> list[tuple[Step, ...]]:
-    mysql = dataclasses.replace(SPEC, flavor=Flavor.MYSQL, version=(8, 0, 36), super_read_only=True)
+    mysql = dataclasses.replace(SPEC, words=MYSQL_WORDS)
     return [
         plan_setup(SPEC),
         plan_setup(mysql),
         plan_rejoin(SPEC, quarantine_command=QUARANTINE, diverged=True),
         plan_rejoin(mysql, quarantine_command=QUARANTINE, diverged=False),
         failback(),
-        failback(Flavor.MYSQL, super_read_only=True),
+        failback(MYSQL_WORDS),
     ]
 
 
@@ -160,13 +161,37 @@ def test_privileges_are_revoked_before_the_grant() -> None:
 
 
 def test_change_master_uses_file_and_position_placeholders() -> None:
-    text = change_master(Endpoint("10.0.0.5", 3307), ACCOUNT, 10, Flavor.MARIADB)
+    text = change_master(Endpoint("10.0.0.5", 3307), ACCOUNT, 10, SPEC.words)
     assert text == (
         "CHANGE MASTER TO MASTER_HOST='10.0.0.5', MASTER_PORT=3307, MASTER_USER='repl', "
         f"MASTER_PASSWORD={PASSWORD}, MASTER_LOG_FILE='{{file}}', MASTER_LOG_POS={{position}}, "
         "MASTER_CONNECT_RETRY=10, MASTER_USE_GTID=no"
     )
-    assert "MASTER_USE_GTID" not in change_master(Endpoint("h", 1), ACCOUNT, 10, Flavor.MYSQL)
+    old_mysql = vocabulary_for(Flavor.MYSQL, (8, 0, 22))
+    assert change_master(Endpoint("h", 1), ACCOUNT, 10, old_mysql).endswith(
+        "MASTER_CONNECT_RETRY=10, GET_MASTER_PUBLIC_KEY=1"
+    )
+    mysql_57 = vocabulary_for(Flavor.MYSQL, (5, 7, 44))
+    assert change_master(Endpoint("h", 1), ACCOUNT, 10, mysql_57).endswith(
+        "MASTER_CONNECT_RETRY=10"
+    )
+
+
+def test_mysql_8_0_23_and_later_speak_of_a_replication_source() -> None:
+    for version in ((8, 0, 23), (8, 4, 3), (9, 1, 0)):
+        text = change_master(
+            Endpoint("10.0.0.5", 3306), ACCOUNT, 5, vocabulary_for(Flavor.MYSQL, version)
+        )
+        assert text == (
+            "CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.5', SOURCE_PORT=3306, "
+            f"SOURCE_USER='repl', SOURCE_PASSWORD={PASSWORD}, SOURCE_LOG_FILE='{{file}}', "
+            "SOURCE_LOG_POS={position}, SOURCE_CONNECT_RETRY=5, GET_SOURCE_PUBLIC_KEY=1"
+        )
+    point = step(plan_setup(dataclasses.replace(SPEC, words=MYSQL_WORDS)), "point")
+    assert point.statements[0].startswith("CHANGE REPLICATION SOURCE TO ")
+    assert point.statements[1] == "START REPLICA"
+    promote = step(failback(MYSQL_WORDS), "promote")
+    assert promote.statements == ("STOP REPLICA", "RESET REPLICA ALL")
 
 
 def test_read_only_statements_read_back() -> None:
@@ -228,14 +253,7 @@ def test_setup_points_at_the_source_then_starts() -> None:
 
 
 def test_setup_with_mysql_words_and_super_read_only() -> None:
-    mysql = dataclasses.replace(
-        SPEC,
-        flavor=Flavor.MYSQL,
-        version=(8, 0, 36),
-        super_read_only=True,
-        stop_replica="STOP REPLICA",
-        reset_replica_all="RESET REPLICA ALL",
-    )
+    mysql = dataclasses.replace(SPEC, words=MYSQL_WORDS)
     steps = plan_setup(mysql)
     assert step(steps, "fence-target").statements == (
         "STOP REPLICA",
@@ -363,7 +381,7 @@ def test_failback_points_the_standby_at_the_recorded_position_after_that() -> No
 
 def test_failback_never_makes_two_writable_masters() -> None:
     """Until the original is writable, the standby is read-only; nothing makes it writable."""
-    steps = failback(super_read_only=True)
+    steps = failback(MYSQL_WORDS)
     writable_on = [s.host for s in steps if "read_only = OFF" in s.text()]
     assert writable_on == ["onair"]
     assert step(steps, "fence-standby").statements == (
