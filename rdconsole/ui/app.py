@@ -34,15 +34,10 @@ from rdconsole.ops.monitor import (
     SyncRunner,
 )
 from rdconsole.ui.drills import DRILLS, start_drill
-from rdconsole.ui.failover import FailoverControl
+from rdconsole.ui.failover import FailoverControl, FailoverKeys
 from rdconsole.ui.keys import KEYS
 from rdconsole.ui.messages import (
     AudioPolled,
-    FailoverFinished,
-    FailoverPreviewed,
-    FailoverProgress,
-    FailoverStepped,
-    FailoverStood,
     HostPolled,
     SyncFinished,
     SyncPreviewed,
@@ -65,7 +60,7 @@ def _local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class RdConsoleApp(ReplicationKeys, App[None]):
+class RdConsoleApp(FailoverKeys, ReplicationKeys, App[None]):
     """Keyboard-only, readable at 80x24 and without colour."""
 
     CSS_PATH = "rdconsole.tcss"
@@ -280,27 +275,6 @@ class RdConsoleApp(ReplicationKeys, App[None]):
         if action in ("rejoin", "failback"):
             return self.replication.key_state(action)
         return True
-
-    # Failover ----------------------------------------------------------------------------------
-
-    def action_failover(self) -> None:
-        self.failover.open()
-
-    def on_failover_stood(self, message: FailoverStood) -> None:
-        self.failover.stood(message)
-        self.replication.read_standing()  # a promotion offers the rejoin
-
-    def on_failover_previewed(self, message: FailoverPreviewed) -> None:
-        self.failover.previewed(message)
-
-    def on_failover_stepped(self, message: FailoverStepped) -> None:
-        self.failover.stepped(message)
-
-    def on_failover_progress(self, message: FailoverProgress) -> None:
-        self.failover.progressed(message)
-
-    def on_failover_finished(self, message: FailoverFinished) -> None:
-        self.failover.finished(message)
 
     # Audio sync --------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from rdconsole.ui.screens.sync import StandbyChooser
 
 if TYPE_CHECKING:
     from rdconsole.ui.app import RdConsoleApp
+    from rdconsole.ui.replication import ReplicationControl
 
 PREVIEW_TIMEOUT = 120.0
 """Seconds the checks may take (probes, SSH, the target login, the audio check)."""
@@ -328,3 +329,30 @@ class FailoverControl:
     def workers(self) -> list[Worker[None]]:
         """The workers started here that may still run (the run is never cancelled)."""
         return [w for w in self._workers if not w.is_finished and w is not self._run_worker]
+
+
+class FailoverKeys:
+    """The App's failover action and message handlers (mixed into ``RdConsoleApp``, which sets
+    ``failover`` and ``replication``)."""
+
+    failover: FailoverControl
+    replication: ReplicationControl
+
+    def action_failover(self) -> None:
+        self.failover.open()
+
+    def on_failover_stood(self, message: FailoverStood) -> None:
+        self.failover.stood(message)
+        self.replication.read_standing()  # a promotion offers the rejoin
+
+    def on_failover_previewed(self, message: FailoverPreviewed) -> None:
+        self.failover.previewed(message)
+
+    def on_failover_stepped(self, message: FailoverStepped) -> None:
+        self.failover.stepped(message)
+
+    def on_failover_progress(self, message: FailoverProgress) -> None:
+        self.failover.progressed(message)
+
+    def on_failover_finished(self, message: FailoverFinished) -> None:
+        self.failover.finished(message)
