@@ -1,8 +1,9 @@
 """``rdconsole sync``: the guarded audio mirror run, shared by the CLI, the timer and the console.
 
 Order: lock -> layout guard (never into a live store) -> guard file on the master -> stale temp
-files removed -> deletion count and bounds (dry run) -> transfer -> temp files removed -> result
-in the state file and the audit log. Any refusal changes nothing on the standby.
+files removed -> deletion count and bounds (dry run) -> transfer -> temp files removed (when rsync
+did not end cleanly) -> result in the state file and the audit log. Any refusal changes nothing
+on the standby.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from rdconsole.core.sync_plan import (
     mirror_command,
     shell_line,
 )
-from rdconsole.hosts.rsync import stream_rsync
+from rdconsole.hosts.rsync import RsyncRun, stream_rsync
 from rdconsole.hosts.shell import Shell, ShellError, shell_for
 from rdconsole.hosts.state import (
     AuditLog,
@@ -339,6 +340,7 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
                 running=True, phase="transfer", progress=_progress_fields(progress), durable=False
             )
 
+    result: RsyncRun | None = None
     try:
         result = await stream_rsync(
             run.shell,
@@ -347,8 +349,11 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
             on_event=on_event,
         )
     finally:
-        with contextlib.suppress(ShellError, TimeoutError, OSError):
-            await run.remove_temp_files()
+        # rsync renames or removes its temporary files itself unless it is killed (the watchdog,
+        # a cancel, a lost connection): after a clean exit there are none to look for.
+        if result is None or result.exit_code not in RSYNC_OK_CODES or result.stalled:
+            with contextlib.suppress(ShellError, TimeoutError, OSError):
+                await run.remove_temp_files()
     progress = result.progress
     ok = result.exit_code in RSYNC_OK_CODES and not result.stalled
     if result.stalled:

@@ -148,6 +148,16 @@ async def test_guard_file_missing_refuses_and_changes_nothing(
     assert sorted(p.name for p in mirror.iterdir()) == ["000999_001.wav"]
 
 
+async def test_temp_files_of_a_killed_run_are_removed_and_a_clean_run_leaves_none(
+    rsync_daemon: RsyncDaemon, tmp_path: Path
+) -> None:
+    settings = settings_of(write_config(tmp_path, rsync_daemon))
+    mirror = mirror_of(settings)
+    (mirror / ".000001_001.wav.AbC123").write_bytes(b"half a cut")
+    assert (await run_sync(settings, None)).exit is SyncExit.OK
+    assert [p.name for p in mirror.iterdir() if p.name.startswith(".")] == []
+
+
 async def test_master_unreachable_refuses(rsync_daemon: RsyncDaemon, tmp_path: Path) -> None:
     config = write_config(tmp_path, rsync_daemon)
     config.write_text(config.read_text().replace(f"port = {rsync_daemon.port}", "port = 1", 1))
