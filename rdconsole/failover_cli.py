@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import TextIO
 
 from rdconsole.config import Settings
 from rdconsole.core.failover import Check
-from rdconsole.core.failover_plan import Step
 from rdconsole.hosts.state import LockBusy
 from rdconsole.ops.failover import unfinished_run
 from rdconsole.ops.failover_flow import (
@@ -27,21 +25,7 @@ from rdconsole.ops.failover_flow import (
 )
 from rdconsole.ops.failover_flow import resume as resume_run
 from rdconsole.ops.preflight import Preflight
-
-
-class PrintObserver:
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-
-    def step(self, step: Step, status: str, detail: str) -> None:
-        mark = {"running": "…", "done": "✔", "failed": "✖"}.get(status, "?")
-        line = f"  {mark} {step.id} {step.title}" + (f": {detail}" if detail else "")
-        print(line, file=self._stream, flush=True)
-
-    def progress(self, step: Step, text: str) -> None:
-        if self._stream.isatty():
-            self._stream.write(f"\r      {text}".ljust(70))
-            self._stream.flush()
+from rdconsole.terminal import StepPrinter, typed_confirmation
 
 
 def print_preflight(preflight: Preflight, override: str | None) -> None:
@@ -64,13 +48,8 @@ def print_preflight(preflight: Preflight, override: str | None) -> None:
 
 
 def _confirmed(standby: str, assume_yes: bool) -> bool:
-    if assume_yes:
-        return True
-    if not sys.stdin.isatty():
-        print("rdconsole failover: no terminal to confirm on; use --yes", file=sys.stderr)
-        return False
-    typed = input(f"Type the standby's name ({standby}) to promote it, anything else cancels: ")
-    return typed.strip() == standby
+    prompt = f"Type the standby's name ({standby}) to promote it"
+    return typed_confirmation("failover", standby, prompt, assume_yes)
 
 
 async def _run(
@@ -108,7 +87,7 @@ async def _run(
             return await resume_run(
                 settings,
                 pending,
-                PrintObserver(sys.stdout),
+                StepPrinter(sys.stdout),
                 switcher_for(settings, str(pending["standby"])),
             )
         prepared = await prepare(
@@ -126,7 +105,7 @@ async def _run(
         return await execute(
             settings,
             prepared,
-            PrintObserver(sys.stdout),
+            StepPrinter(sys.stdout),
             switcher_for(settings, prepared.standby),
         )
     finally:

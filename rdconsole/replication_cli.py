@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from rdconsole.core.failover import Check
+from rdconsole.terminal import StepPrinter, typed_confirmation
 
 if TYPE_CHECKING:
     from rdconsole.config import Settings
-    from rdconsole.core.replication_plan import Step
     from rdconsole.ops.replication_flow import Outcome, ReplicationPreview
 
 # The ops modules (asyncmy) load only when one of these commands runs: the parser is built for
@@ -67,21 +67,6 @@ def add_parsers(commands: Any) -> None:
         )
 
 
-class PrintObserver:
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-
-    def step(self, step: Step, status: str, detail: str) -> None:
-        mark = {"running": "…", "done": "✔", "failed": "✖"}.get(status, "?")
-        line = f"  {mark} {step.id} {step.title}" + (f": {detail}" if detail else "")
-        print(line, file=self._stream, flush=True)
-
-    def progress(self, step: Step, text: str) -> None:
-        if self._stream.isatty():
-            self._stream.write(f"\r      {text}".ljust(70))
-            self._stream.flush()
-
-
 def print_preview(preview: ReplicationPreview) -> None:
     for line in preview.summary:
         print(line)
@@ -95,16 +80,6 @@ def print_preview(preview: ReplicationPreview) -> None:
     for step in preview.steps:
         text = step.text()
         print(f"  {step.id} [{step.host}] {step.title}" + (f"\n        {text}" if text else ""))
-
-
-def _confirmed(word: str, action: str, assume_yes: bool) -> bool:
-    if assume_yes:
-        return True
-    if not sys.stdin.isatty():
-        print(f"rdconsole {action}: no terminal to confirm on; use --yes", file=sys.stderr)
-        return False
-    typed = input(f"Type {word} to go ahead, anything else cancels: ")
-    return typed.strip() == word
 
 
 def _overwrite_by_typing(preview: ReplicationPreview) -> tuple[str, ...]:
@@ -150,14 +125,15 @@ async def _run(settings: Settings, action: str, arguments: argparse.Namespace) -
             f"with `rdconsole {action} --resume`",
         )
     if arguments.resume:
-        return await execute(preview, PrintObserver(sys.stdout), resume=True)
+        return await execute(preview, StepPrinter(sys.stdout), resume=True)
     if not preview.allowed:
         return Outcome(ReplicationExit.REFUSED, f"refused, nothing changed: {preview.refusal}")
     if arguments.dry_run:
         return Outcome(ReplicationExit.DONE, "dry run: nothing changed; it could go")
-    if not _confirmed(preview.confirm_word, action, arguments.yes):
+    word = preview.confirm_word
+    if not typed_confirmation(action, word, f"Type {word} to go ahead", arguments.yes):
         return Outcome(ReplicationExit.REFUSED, "not confirmed; nothing changed")
-    return await execute(preview, PrintObserver(sys.stdout))
+    return await execute(preview, StepPrinter(sys.stdout))
 
 
 def replication_command(settings: Settings, action: str, arguments: argparse.Namespace) -> int:

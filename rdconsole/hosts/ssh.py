@@ -199,39 +199,34 @@ class SshShell:
     async def start(
         self, command: Sequence[str], *, env: Mapping[str, str] | None = None
     ) -> _RemoteCommand:
-        connection = await self._connect()
-        try:
-            process = await connection.create_process(
-                remote_command(command, env), stderr=asyncssh.STDOUT, encoding=None
-            )
-            first = b""
-            async with asyncio.timeout(self._ssh.connect_timeout):
-                while b"\n" not in first:
-                    chunk = await process.stdout.read(4096)
-                    if not chunk:
-                        break
-                    first += chunk
-        except (OSError, asyncssh.Error, TimeoutError) as error:
-            self._drop()
-            raise ShellError(describe_ssh_error(self._host, error)) from None
-        line, _, rest = first.partition(b"\n")
-        if not line.strip().isdigit():
-            process.close()
-            raise ShellError(f"{self.description}: could not start {command[0]}: {first[:200]!r}")
-        return _RemoteCommand(self, process, int(line), rest)
+        """``command`` with stderr merged into stdout (its PID comes first on stdout)."""
+        line = remote_command(command, env)
+        process, pid, rest = await self._start_with_pid(command, line, stderr_is_stdout=True)
+        return _RemoteCommand(self, process, pid, rest)
 
     async def start_piped(self, command: Sequence[str], *, stdin: bool) -> _RemotePiped:
         """``command`` with separate stdin/stdout/stderr; it prints its PID on stderr first."""
+        line = f"echo $$ >&2; exec {shlex.join(command)}" + ("" if stdin else " </dev/null")
+        process, pid, rest = await self._start_with_pid(command, line, stderr_is_stdout=False)
+        return _RemotePiped(self, process, pid, rest)
+
+    async def _start_with_pid(
+        self, command: Sequence[str], line: str, *, stderr_is_stdout: bool
+    ) -> tuple[asyncssh.SSHClientProcess[bytes], int, bytes]:
+        """Start ``line`` and read the PID it prints first (so a stop can kill its group)."""
         connection = await self._connect()
-        line = f"echo $$ >&2; exec {shlex.join(command)}"
-        if not stdin:
-            line += " </dev/null"
         try:
-            process = await connection.create_process(line, encoding=None)
+            if stderr_is_stdout:
+                process = await connection.create_process(
+                    line, stderr=asyncssh.STDOUT, encoding=None
+                )
+            else:
+                process = await connection.create_process(line, encoding=None)
+            reader = process.stdout if stderr_is_stdout else process.stderr
             first = b""
             async with asyncio.timeout(self._ssh.connect_timeout):
                 while b"\n" not in first:
-                    chunk = await process.stderr.read(4096)
+                    chunk = await reader.read(4096)
                     if not chunk:
                         break
                     first += chunk
@@ -242,7 +237,7 @@ class SshShell:
         if not pid.strip().isdigit():
             process.close()
             raise ShellError(f"{self.description}: could not start {command[0]}: {first[:200]!r}")
-        return _RemotePiped(self, process, int(pid), rest)
+        return process, int(pid), rest
 
     async def close(self) -> None:
         if self._connection is not None:

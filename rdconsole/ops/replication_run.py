@@ -43,6 +43,23 @@ from rdconsole.ops.snapshot import SnapshotFailed, SnapshotProgress, copy_snapsh
 WAIT_S = 30.0
 """How long replication may take to start, or a probe row to arrive."""
 POLL_S = 0.2
+STEP_ERRORS = (
+    StepFailed,
+    SnapshotFailed,
+    QuarantineFailed,
+    ShellError,
+    TimeoutError,
+    OSError,
+    MySQLError,
+    PrivilegeDenied,
+    KeyError,
+    ValueError,
+)
+"""What a step may fail with; anything else is a bug and propagates."""
+READ_ONLY_ACTIONS = frozenset(
+    {Action.RECORD_POSITION, Action.WAIT_REPLICATING, Action.WAIT_EXECUTED, Action.QUARANTINE}
+)
+"""Steps that change no server (the quarantine writes a file in state_dir only)."""
 NO_SUCH_TABLE = 1146
 NOT_A_REPLICA = {1198, 1617, 1200}
 """STOP SLAVE / RESET SLAVE on a server that replicates from nobody: already done."""
@@ -315,7 +332,6 @@ class _Runner:
         return f"moved to {archive}"
 
     async def run(self) -> RunOutcome:
-        procedure = self.context.procedure
         for entry in self.journal["steps"]:
             if entry["status"] == "done":
                 continue
@@ -326,60 +342,48 @@ class _Runner:
             started = time.monotonic()
             try:
                 result = await self.execute(step)
-            except (
-                StepFailed,
-                SnapshotFailed,
-                QuarantineFailed,
-                ShellError,
-                TimeoutError,
-                OSError,
-                MySQLError,
-                PrivilegeDenied,
-                KeyError,
-                ValueError,
-            ) as error:
-                message = str(error) or type(error).__name__
-                entry.update(status="failed", ended_at=now_text(), result=message)
-                changed = any(e["status"] == "done" for e in self.journal["steps"])
-                if not changed:
-                    # Nothing changed anywhere: close the run, there is nothing to resume.
-                    self.journal.update(finished=True, aborted=True, finished_at=now_text())
-                self.save()
-                self.audit.write(
-                    f"{procedure}-step",
-                    step=step.id,
-                    text=step.text(),
-                    status="failed",
-                    result=message,
-                    duration_s=round(time.monotonic() - started, 3),
-                )
-                self.notify(step, "failed", message)
-                if not changed:
-                    return RunOutcome(
-                        False,
-                        False,
-                        f"step {step.id} ({step.title}) failed: {message}. Nothing was changed.",
-                    )
-                return RunOutcome(
-                    False,
-                    True,
-                    f"step {step.id} ({step.title}) failed: {message}. Fix the cause, then "
-                    f"finish with `rdconsole {procedure} --resume` (every step is safe to repeat).",
-                )
+            except STEP_ERRORS as error:
+                return self.failed(entry, step, str(error) or type(error).__name__, started)
             entry.update(status="done", ended_at=now_text(), result=result)
             self.save()
-            self.audit.write(
-                f"{procedure}-step",
-                step=step.id,
-                text=step.text(),
-                status="done",
-                result=result,
-                duration_s=round(time.monotonic() - started, 3),
-            )
-            self.notify(step, "done", result)
+            self.record(step, "done", result, started)
         self.journal.update(finished=True, finished_at=now_text())
         self.save()
-        return RunOutcome(True, True, f"{procedure} done")
+        return RunOutcome(True, True, f"{self.context.procedure} done")
+
+    def failed(self, entry: dict[str, Any], step: Step, message: str, started: float) -> RunOutcome:
+        entry.update(status="failed", ended_at=now_text(), result=message)
+        changed = any(
+            Action(e["action"]) not in READ_ONLY_ACTIONS
+            for e in self.journal["steps"]
+            if e["status"] != "pending"
+        )
+        if not changed:
+            # Nothing on any host changed: close the run, there is nothing to resume.
+            self.journal.update(finished=True, aborted=True, finished_at=now_text())
+        self.save()
+        self.record(step, "failed", message, started)
+        failure = f"step {step.id} ({step.title}) failed: {message}."
+        if not changed:
+            return RunOutcome(False, False, f"{failure} Nothing was changed.")
+        return RunOutcome(
+            False,
+            True,
+            f"{failure} Fix the cause, then finish with `rdconsole {self.context.procedure} "
+            "--resume` (every step is safe to repeat, also one that was partly applied).",
+        )
+
+    def record(self, step: Step, status: str, result: str, started: float) -> None:
+        """The step's line in the audit log (secrets masked by ``Step.text``), then the UI."""
+        self.audit.write(
+            f"{self.context.procedure}-step",
+            step=step.id,
+            text=step.text(),
+            status=status,
+            result=result,
+            duration_s=round(time.monotonic() - started, 3),
+        )
+        self.notify(step, status, result)
 
     def notify(self, step: Step, status: str, detail: str) -> None:
         if self.observer is not None:
