@@ -2,7 +2,8 @@
 
 Exit codes (all three): 0 done (with --dry-run: it could go), 1 refused: nothing changed
 (blocked, not confirmed, or an unfinished run waits for --resume), 2 failed half-way (finish
-with --resume), 3 configuration error, 4 another setup/rejoin/failback/failover holds the lock.
+with --resume), 3 configuration error, 4 another setup/rejoin/failback/failover holds the lock,
+130 interrupted (Ctrl-C): finish with --resume.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 EXIT_TEXT = (
     "Exit codes: 0 done (with --dry-run: it could go), 1 refused: nothing changed, 2 failed "
-    "half-way (finish with --resume), 3 config error, 4 another run holds the lock."
+    "half-way (finish with --resume), 3 config error, 4 another run holds the lock, 130 "
+    "interrupted (Ctrl-C; finish with --resume)."
 )
 
 
@@ -82,6 +84,14 @@ def print_preview(preview: ReplicationPreview) -> None:
         print(f"  {step.id} [{step.host}] {step.title}" + (f"\n        {text}" if text else ""))
 
 
+def print_remaining(journal: dict[str, Any]) -> None:
+    """What a resumed run still has to do, from its journal."""
+    print(f"Unfinished {journal.get('procedure')} run from {journal.get('started_at')}:")
+    for entry in journal.get("steps", []):
+        mark = {"done": "✔", "failed": "✖", "running": "…"}.get(entry.get("status"), "·")
+        print(f"  {mark} {entry.get('id')} [{entry.get('host')}] {entry.get('title')}")
+
+
 def _overwrite_by_typing(preview: ReplicationPreview) -> tuple[str, ...]:
     """Interactive: the operator types the database names the standby holds data in."""
     if not sys.stdin.isatty():
@@ -97,7 +107,7 @@ def _overwrite_by_typing(preview: ReplicationPreview) -> tuple[str, ...]:
 async def _run(settings: Settings, action: str, arguments: argparse.Namespace) -> Outcome:
     from rdconsole.ops.rejoin import prepare_failback, prepare_rejoin
     from rdconsole.ops.replication_context import unfinished
-    from rdconsole.ops.replication_flow import Outcome, ReplicationExit, execute
+    from rdconsole.ops.replication_flow import Outcome, ReplicationExit, execute, resume
     from rdconsole.ops.replication_setup import prepare_setup
 
     create = not arguments.dry_run
@@ -118,14 +128,19 @@ async def _run(settings: Settings, action: str, arguments: argparse.Namespace) -
         preview = await prepare_failback(settings)
     print_preview(preview)
     pending = unfinished(settings, action)
-    if pending is not None and not arguments.resume and not arguments.dry_run:
+    if arguments.resume and pending is not None:
+        print_remaining(pending)
+        if arguments.dry_run:
+            return Outcome(ReplicationExit.DONE, "dry run: nothing changed; --resume would go on")
+        return await resume(settings, action, preview, StepPrinter(sys.stdout))
+    if arguments.resume:
+        return Outcome(ReplicationExit.REFUSED, f"no unfinished {action} run to resume")
+    if pending is not None and not arguments.dry_run:
         return Outcome(
             ReplicationExit.REFUSED,
             f"an unfinished {action} run from {pending.get('started_at')} waits: finish it "
             f"with `rdconsole {action} --resume`",
         )
-    if arguments.resume:
-        return await execute(preview, StepPrinter(sys.stdout), resume=True)
     if not preview.allowed:
         return Outcome(ReplicationExit.REFUSED, f"refused, nothing changed: {preview.refusal}")
     if arguments.dry_run:
@@ -144,6 +159,17 @@ def replication_command(settings: Settings, action: str, arguments: argparse.Nam
     except KeyError as error:
         print(f"rdconsole {action}: {error.args[0]}", file=sys.stderr)
         return int(ReplicationExit.CONFIG)
+    except OSError as error:
+        # state_dir, the secret or an option file could not be written or read.
+        print(f"rdconsole {action}: {error}", file=sys.stderr)
+        return int(ReplicationExit.CONFIG)
+    except KeyboardInterrupt:
+        print(
+            f"rdconsole {action}: interrupted; what ran is in the audit log, finish with "
+            f"`rdconsole {action} --resume`",
+            file=sys.stderr,
+        )
+        return 130
     stream = sys.stdout if outcome.exit is ReplicationExit.DONE else sys.stderr
     print(f"rdconsole {action}: {outcome.message}", file=stream)
     return int(outcome.exit)

@@ -39,6 +39,8 @@ class Action(enum.StrEnum):
     """``host`` executed ``source``'s recorded position."""
     QUARANTINE = "quarantine"
     """``host``'s binlog past the standby's last executed position, into a file."""
+    BACKUP = "backup"
+    """A full copy of ``host``'s databases into state_dir, before a re-seed replaces them."""
     SWITCH_MASTER = "switch_master"
     """``rdconsole switch master`` on the standby host."""
     CLOSE_MARKER = "close_marker"
@@ -156,6 +158,8 @@ class SeedSpec:
     snapshot_command: str
     connect_retry: int
     probe_database: str
+    online: bool = True
+    """False: non-transactional tables, the dump holds a global read lock throughout."""
 
 
 def seed_steps(spec: SeedSpec) -> list[Step]:
@@ -163,7 +167,7 @@ def seed_steps(spec: SeedSpec) -> list[Step]:
     words = spec.words
     grants = create_user_statements(spec.account, words.flavor, words.version)
     reset = (words.stop_replica, words.reset_replica_all)
-    return [
+    steps = [
         Step(
             "account",
             Action.CREATE_USER,
@@ -185,14 +189,15 @@ def seed_steps(spec: SeedSpec) -> list[Step]:
             Action.SQL,
             spec.target,
             f"Stop replication on {spec.target} and make it read-only",
-            (*reset, *read_only_statements(True, spec.words.super_read_only)),
+            (*reset, *read_only_statements(True, False)),
             expect="no replication configured; read back read_only = 1",
         ),
         Step(
             "snapshot",
             Action.SNAPSHOT,
             spec.target,
-            f"Snapshot {spec.source} online into {spec.target}",
+            f"Snapshot {spec.source} {'online' if spec.online else 'under a read lock'} "
+            f"into {spec.target}",
             command=spec.snapshot_command,
             source=spec.source,
             expect="the dump and the load both exit 0; coordinates recorded",
@@ -232,6 +237,19 @@ def seed_steps(spec: SeedSpec) -> list[Step]:
             expect="the probe row's token is read back on the replica",
         ),
     ]
+    if words.super_read_only:
+        # Only now: super_read_only stops the admin login too, which the seed needs until here.
+        steps.append(
+            Step(
+                "super-read-only",
+                Action.SQL,
+                spec.target,
+                f"Make {spec.target} super-read-only",
+                ("SET GLOBAL super_read_only = ON", "SELECT @@GLOBAL.read_only AS read_only"),
+                expect="read back read_only = 1; not even an admin login writes there now",
+            )
+        )
+    return steps
 
 
 def numbered(steps: list[Step]) -> tuple[Step, ...]:
@@ -254,7 +272,9 @@ def plan_setup(spec: SeedSpec) -> tuple[Step, ...]:
     return numbered(seed_steps(spec))
 
 
-def plan_rejoin(spec: SeedSpec, *, quarantine_command: str, diverged: bool) -> tuple[Step, ...]:
+def plan_rejoin(
+    spec: SeedSpec, *, quarantine_command: str, backup_command: str, diverged: bool
+) -> tuple[Step, ...]:
     """``spec.target`` is the old master, ``spec.source`` the promoted standby."""
     old, new = spec.target, spec.source
     steps = [
@@ -263,7 +283,7 @@ def plan_rejoin(spec: SeedSpec, *, quarantine_command: str, diverged: bool) -> t
             Action.SQL,
             old,
             f"Make {old} read-only",
-            read_only_statements(True, spec.words.super_read_only),
+            read_only_statements(True, False),
             expect="read back read_only = 1: Rivendell can no longer write there",
         ),
         Step(
@@ -285,6 +305,15 @@ def plan_rejoin(spec: SeedSpec, *, quarantine_command: str, diverged: bool) -> t
                 if diverged
                 else "checked again at run time; nothing diverged at planning"
             ),
+        ),
+        Step(
+            "backup",
+            Action.BACKUP,
+            old,
+            f"Keep a full copy of {old}'s databases",
+            command=backup_command,
+            expect="a file in state_dir/quarantine: nothing of the old master is lost, even "
+            "what its binlog cannot show",
         ),
         *seed_steps(spec),
         Step(

@@ -50,6 +50,9 @@ class ServerFacts:
     """Every database on the server."""
     replicating_from: str | None = None
     """``host:port`` of its current master, when SHOW SLAVE STATUS is not empty."""
+    non_transactional: tuple[str, ...] = ()
+    """```db`.`table``` of the configured databases whose engine is not InnoDB (MyISAM, Aria...):
+    an online snapshot cannot copy them consistently."""
 
     def flag(self, name: str) -> bool:
         return self.variables.get(name, "").upper() in {"ON", "1", "YES"}
@@ -101,6 +104,7 @@ def check_pair(
         _target_binlog(target),
         _versions(source, target),
         _filters(source, target, databases),
+        _engines(source),
         _current_replication(target),
         _target_data(target, databases, overwrite_confirmed),
     ]
@@ -260,10 +264,30 @@ def _filters(
     return ChecklistItem(
         "filters",
         f"Databases outside the snapshot on {source.name}",
-        Check.WARN,
+        Check.BLOCK,
         f"{', '.join(others)} will not be copied, yet their changes would replicate and stop "
-        "the replica",
-        _lines(*(f"replicate-wild-do-table = {d}.%" for d in databases)) + f" (on {target.name})",
+        "the replica at the first write",
+        _lines(*(f"replicate-wild-do-table = {d}.%" for d in databases))
+        + f" (on {target.name}), or add them to [replication] databases",
+    )
+
+
+def _engines(source: ServerFacts) -> ChecklistItem:
+    title = f"Transactional tables on {source.name}"
+    tables = source.non_transactional
+    if not tables:
+        return ChecklistItem(
+            "engines", title, Check.PASS, "all InnoDB: the snapshot is online, writers never wait"
+        )
+    shown = "; ".join(f"ALTER TABLE {t} ENGINE=InnoDB" for t in tables[:3])
+    more = f"; … ({len(tables)} tables)" if len(tables) > 3 else ""
+    return ChecklistItem(
+        "engines",
+        title,
+        Check.WARN,
+        f"{len(tables)} tables are not InnoDB (MyISAM/Aria): the snapshot holds a global read "
+        "lock for the whole dump, so Rivendell cannot write on the master meanwhile",
+        f"for an online snapshot convert them first (Rivendell runs on InnoDB): {shown}{more}",
     )
 
 

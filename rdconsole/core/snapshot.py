@@ -31,14 +31,24 @@ def tool(flavor: Flavor, kind: str) -> str:
 
 
 def dump_argv(
-    flavor: Flavor, version: tuple[int, int, int], option_file: str, databases: tuple[str, ...]
+    flavor: Flavor,
+    version: tuple[int, int, int],
+    option_file: str,
+    databases: tuple[str, ...],
+    *,
+    online: bool = True,
 ) -> list[str]:
-    """An online, consistent dump of ``databases`` that records the binlog coordinates."""
+    """A consistent dump of ``databases`` that records the binlog coordinates.
+
+    ``online``: one transaction's snapshot, writers never wait (InnoDB tables only). Otherwise
+    (MyISAM/Aria tables, Rivendell's historical default) a global read lock for the whole dump:
+    the only way their rows match the recorded coordinates.
+    """
     coordinates = "--source-data=2" if flavor is Flavor.MYSQL and version >= (8, 0, 26) else None
     argv = [
         tool(flavor, "dump"),
         f"--defaults-extra-file={option_file}",
-        "--single-transaction",
+        "--single-transaction" if online else "--lock-all-tables",
         coordinates or "--master-data=2",
         "--databases",
         *databases,
@@ -53,6 +63,21 @@ def dump_argv(
     else:
         argv.insert(4, "--set-gtid-purged=OFF")
     return argv
+
+
+def backup_argv(flavor: Flavor, option_file: str, databases: tuple[str, ...]) -> list[str]:
+    """A plain consistent copy of ``databases`` kept for humans (works without a binlog)."""
+    return [
+        tool(flavor, "dump"),
+        f"--defaults-extra-file={option_file}",
+        "--single-transaction",
+        "--databases",
+        *databases,
+        "--routines",
+        "--events",
+        "--triggers",
+        "--hex-blob",
+    ]
 
 
 def load_argv(flavor: Flavor, option_file: str) -> list[str]:
@@ -161,14 +186,24 @@ class Divergence:
     """The old master's binlog end when it was fenced."""
     gtids: tuple[str, ...]
     """Per domain, the GTID range the new master lacks (``0-1-56..0-1-57``)."""
+    unknown: str = ""
+    """Why the binlog cannot tell (renamed, reset, purged, absent); empty when it can."""
 
     @property
     def diverged(self) -> bool:
-        return bool(self.gtids) or position_after(
+        """True also when it cannot be told: then everything must be kept."""
+        return bool(self.unknown or self.gtids) or position_after(
             self.end_file, self.end_position, self.since_file, self.since_position
         )
 
+    @property
+    def extractable(self) -> bool:
+        """Whether the divergent events can be read from the old master's binlog."""
+        return self.diverged and not self.unknown
+
     def describe(self) -> str:
+        if self.unknown:
+            return f"cannot tell from the binlog: {self.unknown}"
         if not self.diverged:
             return (
                 f"none: the old master's binlog ends at {self.end_file}:{self.end_position}, "
@@ -181,16 +216,31 @@ class Divergence:
 
 def find_divergence(
     *,
-    executed: tuple[str, int],
-    old_end: tuple[str, int],
+    executed: tuple[str, int] | None,
+    old_end: tuple[str, int] | None,
+    old_binlogs: tuple[str, ...] | None = None,
     old_gtid_binlog_pos: str | None,
     new_gtid_slave_pos: str | None,
 ) -> Divergence:
     """Compare the old master's binlog end with what the standby executed before promotion.
 
-    GTIDs count only per domain where both sides name the same originating server: sequence
-    numbers of different servers are not comparable.
+    The binlog can tell only when the executed position is still in the same series of files
+    (not renamed, reset or purged since). GTIDs count only per domain where both sides name
+    the same originating server: sequence numbers of different servers are not comparable.
     """
+    since = executed or ("", 0)
+    end = old_end or ("", 0)
+    unknown = ""
+    if executed is None:
+        unknown = "the promotion recorded no final coordinates"
+    elif old_end is None:
+        unknown = "the old master has no binary log"
+    elif binlog_key(end[0])[0] != binlog_key(since[0])[0]:
+        unknown = f"its binlog is named {end[0]} now, the standby stopped in {since[0]}"
+    elif old_binlogs is not None and since[0] not in old_binlogs:
+        unknown = f"{since[0]} is no longer among its binary logs (purged or reset)"
+    elif position_after(*since, *end):
+        unknown = f"its binlog ends at {end[0]}:{end[1]}, before {since[0]}:{since[1]} (reset?)"
     old = parse_gtid_list(old_gtid_binlog_pos)
     new = parse_gtid_list(new_gtid_slave_pos)
     gtids = []
@@ -199,7 +249,7 @@ def find_divergence(
         if applied is not None and applied[0] == server and seq > applied[1]:
             first = f"{domain}-{server}-{applied[1] + 1}"
             gtids.append(first if seq == applied[1] + 1 else f"{first}..{domain}-{server}-{seq}")
-    return Divergence(executed[0], executed[1], old_end[0], old_end[1], tuple(gtids))
+    return Divergence(since[0], since[1], end[0], end[1], tuple(gtids), unknown)
 
 
 def quarantined_transactions(text: bytes) -> list[str]:

@@ -1,22 +1,29 @@
-"""Save what an old master holds beyond the promoted standby, for a human to review.
+"""Keep what an old master holds before a re-seed replaces it, for a human to review.
 
-The events past the standby's last executed position are decoded with ``mariadb-binlog`` /
-``mysqlbinlog`` (read over the protocol with the admin login, from an option file) into a file
-in ``state_dir/quarantine/`` (mode 0600). Nothing is discarded: the file, its transaction count
-and their GTIDs are reported and audited.
+Two files in ``state_dir/quarantine/`` (mode 0600): the events past the standby's last executed
+position, decoded with ``mariadb-binlog`` / ``mysqlbinlog`` (read over the protocol with the
+admin login), counted by transaction; and a full copy of the old master's databases, which also
+covers what its binlog cannot show (renamed, reset, purged or absent). Nothing is discarded and
+nothing is applied: the files, the count and the GTIDs are reported and audited.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rdconsole.config.settings import HostConfig
 from rdconsole.core.model import Flavor
-from rdconsole.core.snapshot import binlog_argv, find_divergence, quarantined_transactions
+from rdconsole.core.snapshot import (
+    Divergence,
+    backup_argv,
+    binlog_argv,
+    quarantined_transactions,
+)
 from rdconsole.hosts.client_tools import IO_TIMEOUT_S, open_client_host
 
 QUARANTINE_DIR = "quarantine"
@@ -26,71 +33,100 @@ class QuarantineFailed(Exception):
     pass
 
 
-async def save_quarantine(
-    *,
-    old: HostConfig,
-    flavor: Flavor,
-    executed: tuple[str, int],
-    old_end: tuple[str, int],
-    old_gtid: str | None,
-    new_slave_pos: str | None,
-    state_dir: Path,
-    scratch: Path,
-) -> dict[str, Any]:
-    """Write the divergent events to a file; returns what was saved (path, count, GTIDs)."""
-    divergence = find_divergence(
-        executed=executed,
-        old_end=old_end,
-        old_gtid_binlog_pos=old_gtid,
-        new_gtid_slave_pos=new_slave_pos,
-    )
-    if not divergence.diverged:
-        return {"path": None, "transactions": 0, "gtids": [], "summary": divergence.describe()}
-    tools = await open_client_host(old, old.mysql, scratch)
-    try:
-        process = await tools.start(
-            binlog_argv(flavor, tools.option_file, executed[0], executed[1]), stdin=False
-        )
-        chunks: list[bytes] = []
-        try:
-            while True:
-                async with asyncio.timeout(IO_TIMEOUT_S):
-                    chunk = await process.read()
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            async with asyncio.timeout(IO_TIMEOUT_S):
-                code = await process.wait()
-        except BaseException:
-            await process.stop()
-            raise
-    finally:
-        await tools.close()
-    if code != 0:
-        raise QuarantineFailed(
-            f"{binlog_argv(flavor, 'OPTIONS', *executed)[0]} exited {code}: "
-            f"{process.stderr_text()[-800:]}"
-        )
-    text = b"".join(chunks)
-    transactions = quarantined_transactions(text)
+def quarantine_path(state_dir: Path, host: str, suffix: str) -> Path:
     directory = state_dir / QUARANTINE_DIR
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = directory / f"{stamp}-{old.name}.sql"
-    header = (
-        f"-- rdconsole quarantine: what {old.name} holds beyond the promoted standby\n"
-        f"-- {divergence.describe()}\n"
-        f"-- {len(transactions)} transaction(s): {', '.join(transactions) or 'none counted'}\n"
-        "-- Review before replaying anything by hand; rdconsole never applies it.\n"
-    ).encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as file:
-        file.write(header + text)
-        file.flush()
-        os.fsync(file.fileno())
+    return directory / f"{stamp}-{host}{suffix}"
+
+
+async def save_quarantine(
+    *, old: HostConfig, flavor: Flavor, divergence: Divergence, state_dir: Path, scratch: Path
+) -> dict[str, Any]:
+    """Write the divergent events to a file; returns what was saved (path, count, GTIDs)."""
+    if not divergence.extractable:
+        summary = divergence.describe() + (
+            " (the full copy of the next step keeps everything)" if divergence.diverged else ""
+        )
+        return {"path": None, "transactions": 0, "gtids": [], "summary": summary}
+    path = quarantine_path(state_dir, old.name, ".sql")
+    header = f"-- rdconsole quarantine: what {old.name} holds beyond the promoted standby\n"
+    header += f"-- {divergence.describe()}\n"
+    header += "-- Review before replaying anything by hand; rdconsole never applies it.\n"
+    argv = binlog_argv(flavor, "{option_file}", divergence.since_file, divergence.since_position)
+    await _tool_to_file(old, argv, path, header.encode(), scratch)
+    transactions = quarantined_transactions(await asyncio.to_thread(path.read_bytes))
+    trailer = f"-- rdconsole: {len(transactions)} transaction(s): {', '.join(transactions)}\n"
+    await asyncio.to_thread(_append, path, trailer.encode())
     return {
         "path": str(path),
         "transactions": len(transactions),
         "gtids": transactions,
         "summary": f"{len(transactions)} transaction(s) saved to {path} ({divergence.describe()})",
     }
+
+
+async def save_backup(
+    *,
+    old: HostConfig,
+    flavor: Flavor,
+    databases: tuple[str, ...],
+    state_dir: Path,
+    scratch: Path,
+) -> dict[str, Any]:
+    """A full copy of ``databases`` on ``old``, before a re-seed drops them."""
+    path = quarantine_path(state_dir, old.name, "-before-rejoin.sql")
+    header = f"-- rdconsole: {old.name}'s databases as they were before the rejoin\n"
+    size = await _tool_to_file(
+        old, backup_argv(flavor, "{option_file}", databases), path, header.encode(), scratch
+    )
+    return {"path": str(path), "bytes": size, "summary": f"{size / 1048576:.1f} MiB in {path}"}
+
+
+async def _tool_to_file(
+    host: HostConfig, argv: Sequence[str], path: Path, header: bytes, scratch: Path
+) -> int:
+    """Stream a client tool's stdout into a new 0600 file; a failure removes the file."""
+    tools = await open_client_host(host, host.mysql, scratch)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(header)
+            process = await tools.start(
+                [a.replace("{option_file}", tools.option_file) for a in argv], stdin=False
+            )
+            try:
+                while chunk := await _read(process):
+                    file.write(chunk)
+                    size += len(chunk)
+                async with asyncio.timeout(IO_TIMEOUT_S):
+                    code = await process.wait()
+            except BaseException:
+                await process.stop()
+                raise
+            file.flush()
+            os.fsync(file.fileno())
+        if code != 0:
+            raise QuarantineFailed(
+                f"{argv[0]} exited {code}: {process.stderr_text()[-800:]} (on {host.name})"
+            )
+    except BaseException:
+        os.unlink(path)
+        raise
+    finally:
+        await tools.close()
+    return size
+
+
+def _append(path: Path, data: bytes) -> None:
+    with path.open("ab") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+async def _read(process: Any) -> bytes:
+    async with asyncio.timeout(IO_TIMEOUT_S):
+        chunk: bytes = await process.read()
+        return chunk

@@ -8,10 +8,11 @@ from functools import partial
 from typing import Any
 
 from rdconsole.config.settings import Secret, Settings
+from rdconsole.core.failback_checks import check_failback
 from rdconsole.core.failover import Check, ChecklistItem
 from rdconsole.core.replication_plan import ReplicaAccount, plan_failback, plan_rejoin
 from rdconsole.core.setup_checks import check_pair
-from rdconsole.core.snapshot import binlog_argv, find_divergence
+from rdconsole.core.snapshot import backup_argv, binlog_argv, find_divergence
 from rdconsole.core.vocabulary import vocabulary_for
 from rdconsole.ops.failover_flow import switcher_for
 from rdconsole.ops.replication_context import RunContext, promotion_marker, with_admin
@@ -67,36 +68,32 @@ async def prepare_rejoin(settings: Settings, *, create: bool) -> ReplicationPrev
         "version": list(source.version),
         "expected_bytes": {new.name: new_reading.size_bytes},
     }
-    diverged = True
-    if executed_file is None or executed_position is None:
-        items.append(
-            ChecklistItem(
-                "divergence",
-                "What the old master holds beyond the standby",
-                Check.BLOCK,
-                "the promotion recorded no final coordinates: what diverged cannot be told",
-                f"save {old.name}'s binlogs by hand, then rebuild it with rdconsole setup",
-            )
+    executed = (
+        (str(executed_file), int(executed_position))
+        if executed_file is not None and executed_position is not None
+        else None
+    )
+    facts["executed"] = {"file": executed[0], "position": executed[1]} if executed else None
+    divergence = find_divergence(
+        executed=executed,
+        old_end=old_reading.binlog_end,
+        old_binlogs=old_reading.binlogs,
+        old_gtid_binlog_pos=old_reading.gtid_binlog_pos,
+        new_gtid_slave_pos=new_reading.gtid_slave_pos,
+    )
+    kept = (
+        " — saved to a quarantine file for review, never applied"
+        if divergence.extractable
+        else f" — {old.name}'s whole database is kept in state_dir/quarantine before the re-seed"
+    )
+    items.append(
+        ChecklistItem(
+            "divergence",
+            "What the old master holds beyond the standby",
+            Check.WARN if divergence.diverged else Check.PASS,
+            divergence.describe() + (kept if divergence.diverged else ""),
         )
-    else:
-        facts["executed"] = {"file": executed_file, "position": int(executed_position)}
-        end = old_reading.binlog_end or (str(executed_file), int(executed_position))
-        divergence = find_divergence(
-            executed=(str(executed_file), int(executed_position)),
-            old_end=end,
-            old_gtid_binlog_pos=old_reading.gtid_binlog_pos,
-            new_gtid_slave_pos=new_reading.gtid_slave_pos,
-        )
-        diverged = divergence.diverged
-        items.append(
-            ChecklistItem(
-                "divergence",
-                "What the old master holds beyond the standby",
-                Check.WARN if diverged else Check.PASS,
-                divergence.describe()
-                + (" — saved to a quarantine file for review, never applied" if diverged else ""),
-            )
-        )
+    )
     if target.replicating_from is not None:
         items.append(
             ChecklistItem(
@@ -108,9 +105,17 @@ async def prepare_rejoin(settings: Settings, *, create: bool) -> ReplicationPrev
         )
     dump, load, shown = snapshot_commands(source, target, databases)
     spec = seed_spec(settings, new_host, old_host, source, shown)
-    quarantine = shlex.join(
-        binlog_argv(source.flavor, OPTION_FILE, str(executed_file), int(executed_position or 0))
-    ).replace(OPTION_FILE, "<option file>")
+    quarantine = (
+        shlex.join(binlog_argv(target.flavor, OPTION_FILE, *executed)).replace(
+            OPTION_FILE, "<option file>"
+        )
+        + " > state_dir/quarantine/…"
+        if divergence.extractable and executed
+        else f"(nothing to read from the binlog: {divergence.describe()})"
+    )
+    backup = shlex.join(backup_argv(target.flavor, OPTION_FILE, databases)).replace(
+        OPTION_FILE, "<option file>"
+    )
     password, password_note = password_or_note(settings, create)
     context = RunContext(
         settings,
@@ -125,7 +130,10 @@ async def prepare_rejoin(settings: Settings, *, create: bool) -> ReplicationPrev
         "rejoin",
         items,
         plan_rejoin(
-            spec, quarantine_command=quarantine + " > state_dir/quarantine/…", diverged=diverged
+            spec,
+            quarantine_command=quarantine,
+            backup_command=backup + " > state_dir/quarantine/…",
+            diverged=divergence.diverged,
         ),
         old_host.name,
         (*summary, password_note),
@@ -161,26 +169,13 @@ async def prepare_failback(settings: Settings) -> ReplicationPreview:
         return ReplicationPreview("failback", items, (), original_host.name)
     facts = original_reading.facts
     expected = replication_endpoint(standby_host)
-    source = facts.replicating_from
-    if source is None:
-        items.append(
-            ChecklistItem(
-                "original-replicates",
-                f"{original.name} replicates from {standby.name}",
-                Check.BLOCK,
-                f"{original.name} replicates from nobody: it may lack the latest writes",
-                "run rdconsole rejoin again",
-            )
-        )
-    else:
-        items.append(
-            ChecklistItem(
-                "original-replicates",
-                f"{original.name} replicates from {standby.name}",
-                Check.PASS if source == f"{expected.host}:{expected.port}" else Check.WARN,
-                f"from {source}",
-            )
-        )
+    items += check_failback(
+        facts,
+        original_reading.replica,
+        standby=standby.name,
+        expected_source=f"{expected.host}:{expected.port}",
+        lag_limit=settings.console.thresholds.lag_warning,
+    )
     replication = settings.replication
     steps = plan_failback(
         original=original.name,
@@ -219,7 +214,11 @@ async def prepare_failback(settings: Settings) -> ReplicationPreview:
         original_host.name,
         (f"{original.name} becomes the master again; {standby.name} replicates from it",),
         context,
-        {"flavor": facts.flavor.value, "version": list(facts.version)},
+        {
+            "flavor": facts.flavor.value,
+            "version": list(facts.version),
+            "switch_standby": standby.name,
+        },
         partial(prepare_failback, settings),
     )
 

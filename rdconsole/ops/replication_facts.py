@@ -13,7 +13,7 @@ from pathlib import Path
 from asyncmy.errors import MySQLError
 
 from rdconsole.config.settings import ConsoleConfig, HostConfig, MySQLEndpoint, Secret, Settings
-from rdconsole.core.model import Flavor
+from rdconsole.core.model import Flavor, ReplicaStatus
 from rdconsole.core.replication_plan import Endpoint, sql_string
 from rdconsole.core.setup_checks import SERVER_VARIABLES, ServerFacts
 from rdconsole.core.vocabulary import (
@@ -36,6 +36,9 @@ class Reading:
     gtid_slave_pos: str | None = None
     gtid_binlog_pos: str | None = None
     binlog_end: tuple[str, int] | None = None
+    binlogs: tuple[str, ...] | None = None
+    """``SHOW BINARY LOGS``: the files it still has (None: no binary log)."""
+    replica: ReplicaStatus | None = None
 
 
 async def read_server(
@@ -55,6 +58,11 @@ async def read_server(
             "COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS bytes "
             f"FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ({wanted}) GROUP BY TABLE_SCHEMA"
         )
+        engines = await session.query(
+            "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES "
+            f"WHERE TABLE_SCHEMA IN ({wanted}) AND TABLE_TYPE = 'BASE TABLE' "
+            "AND ENGINE <> 'InnoDB' ORDER BY 1, 2"
+        )
         words = vocabulary_for(*parse_version(variables.get("version", "")))
         replica = await session.query(words.replica_status)
         gtids = await session.query(
@@ -63,6 +71,7 @@ async def read_server(
             else "SELECT NULL AS slave, NULL AS binlog"
         )
         binlog = await session.query(words.binlog_status)
+        files = await session.query("SHOW BINARY LOGS") if binlog else []
     except (MySQLError, PrivilegeDenied, OSError, TimeoutError) as error:
         return Reading(None, f"{host.name} ({host.mysql.address}): {error or type(error).__name__}")
     finally:
@@ -75,6 +84,7 @@ async def read_server(
         tables={str(r["db"]): int(r["tables"]) for r in sizes},
         databases=all_databases,
         replicating_from=replicating,
+        non_transactional=tuple(f"`{r['db']}`.`{r['name']}`" for r in engines),
     )
     end = binlog_from_row(binlog[0])[:2] if binlog else None
     return Reading(
@@ -84,6 +94,8 @@ async def read_server(
         str(gtids[0]["slave"]) if gtids and gtids[0]["slave"] is not None else None,
         str(gtids[0]["binlog"]) if gtids and gtids[0]["binlog"] is not None else None,
         end,
+        tuple(str(r["Log_name"]) for r in files) if binlog else None,
+        status,
     )
 
 

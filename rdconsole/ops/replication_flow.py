@@ -24,12 +24,13 @@ from rdconsole.core.setup_checks import ServerFacts
 from rdconsole.core.snapshot import dump_argv, load_argv
 from rdconsole.core.vocabulary import vocabulary_for
 from rdconsole.hosts.state import AuditLog, LockBusy, who
-from rdconsole.ops.failover_flow import lock_for
+from rdconsole.ops.failover_flow import lock_for, switcher_for
 from rdconsole.ops.replication_context import (
     RunContext,
     RunObserver,
     new_journal,
     unfinished,
+    with_admin,
 )
 from rdconsole.ops.replication_facts import (
     Reading,
@@ -99,7 +100,8 @@ def unreachable(reading: Reading, role: str) -> ChecklistItem:
 def snapshot_commands(
     source: ServerFacts, target_flavor: ServerFacts, databases: tuple[str, ...]
 ) -> tuple[list[str], list[str], str]:
-    dump = dump_argv(source.flavor, source.version, OPTION_FILE, databases)
+    online = not source.non_transactional
+    dump = dump_argv(source.flavor, source.version, OPTION_FILE, databases, online=online)
     load = load_argv(target_flavor.flavor, OPTION_FILE)
     shown = f"{shlex.join(dump)} | {shlex.join(load)}".replace(OPTION_FILE, "<option file>")
     return dump, load, shown
@@ -118,6 +120,7 @@ def seed_spec(
         snapshot_command=shown,
         connect_retry=replication.connect_retry,
         probe_database=replication.databases[0],
+        online=not facts.non_transactional,
     )
 
 
@@ -142,35 +145,95 @@ async def _changed_since(preview: ReplicationPreview) -> str:
     return ""
 
 
-async def execute(
-    preview: ReplicationPreview, observer: RunObserver | None, *, resume: bool = False
-) -> Outcome:
-    """Run ``preview`` (or finish its unfinished run with ``resume``) under the lock."""
+HARD_ON_RESUME = frozenset({"promoted", "layout"})
+"""Blocks a resumed setup still obeys: it must never overwrite a live database."""
+
+
+async def execute(preview: ReplicationPreview, observer: RunObserver | None) -> Outcome:
+    """Run ``preview`` under the lock, after reading both servers again."""
     if preview.context is None:
         return Outcome(ReplicationExit.REFUSED, f"refused, nothing changed: {preview.refusal}")
     context = preview.context
     settings = context.settings
     pending = unfinished(settings, preview.procedure)
-    if resume and pending is None:
-        return Outcome(ReplicationExit.REFUSED, f"no unfinished {preview.procedure} run to resume")
-    if pending is not None and not resume:
+    if pending is not None:
         return Outcome(
             ReplicationExit.REFUSED,
             f"an unfinished {preview.procedure} run from {pending.get('started_at')} waits: "
             f"finish it with `rdconsole {preview.procedure} --resume`",
         )
-    if not resume and not preview.allowed:
+    if not preview.allowed:
         return Outcome(ReplicationExit.REFUSED, f"refused, nothing changed: {preview.refusal}")
+    facts = {
+        **preview.facts,
+        "hosts": list(context.hosts),
+        "dump": context.dump,
+        "load": context.load,
+    }
+    journal = new_journal(preview.procedure, preview.steps, **facts)
+    return await _locked_run(context, journal, observer, preview)
+
+
+async def resume(
+    settings: Settings,
+    procedure: str,
+    preview: ReplicationPreview | None,
+    observer: RunObserver | None,
+) -> Outcome:
+    """Finish the unfinished run of ``procedure`` from its journal (its own hosts, commands and
+    coordinates); ``preview``'s hard blocks still apply."""
+    pending = unfinished(settings, procedure)
+    if pending is None:
+        return Outcome(ReplicationExit.REFUSED, f"no unfinished {procedure} run to resume")
+    hard = [
+        i
+        for i in (preview.items if preview else ())
+        if i.state is Check.BLOCK and i.key in HARD_ON_RESUME
+    ]
+    if hard:
+        why = "; ".join(f"{i.title}: {i.why}" for i in hard)
+        return Outcome(ReplicationExit.REFUSED, f"refused, nothing changed: {why}")
+    return await _locked_run(context_from_journal(settings, pending), pending, observer, None)
+
+
+def context_from_journal(settings: Settings, journal: dict[str, Any]) -> RunContext:
+    """The run's context rebuilt from its journal and today's settings (KeyError: a host the
+    journal names is no longer configured, or has no admin login)."""
+
+    def configured(name: str) -> HostConfig:
+        return settings.master if name == settings.master.name else settings.standby(name)
+
+    standby = journal.get("switch_standby")
+    return RunContext(
+        settings,
+        str(journal["procedure"]),
+        {name: with_admin(configured(name)) for name in journal.get("hosts", [])},
+        Secret(""),
+        dump=dict(journal.get("dump", {})),
+        load=dict(journal.get("load", {})),
+        switcher=switcher_for(settings, str(standby)) if standby else None,
+    )
+
+
+async def _locked_run(
+    context: RunContext,
+    journal: dict[str, Any],
+    observer: RunObserver | None,
+    preview: ReplicationPreview | None,
+) -> Outcome:
+    settings = context.settings
+    procedure = context.procedure
     lock = lock_for(settings)
     try:
         lock.acquire()
     except LockBusy as busy:
         return Outcome(ReplicationExit.BUSY, str(busy))
     audit = AuditLog(settings.console.state_dir)
+    resumed = preview is None
     try:
-        if pending is None and (changed := await _changed_since(preview)):
+        if preview is not None and (changed := await _changed_since(preview)):
             return Outcome(ReplicationExit.REFUSED, f"refused, nothing changed: {changed}")
-        password = replication_password(settings, create=preview.procedure != "failback")
+        password = replication_password(settings, create=procedure != "failback")
         if password is None:
             return Outcome(
                 ReplicationExit.CONFIG,
@@ -178,10 +241,9 @@ async def execute(
                 "password or password_file",
             )
         context = replace(context, password=password)
-        journal = pending or new_journal(preview.procedure, preview.steps, **preview.facts)
-        audit.write(f"{preview.procedure}-start", resumed=pending is not None, **who())
+        audit.write(f"{procedure}-start", resumed=resumed, **who())
         outcome = await execute_run(context, journal, observer)
-        audit.write(f"{preview.procedure}-end", ok=outcome.ok, message=outcome.message)
+        audit.write(f"{procedure}-end", ok=outcome.ok, message=outcome.message)
     finally:
         lock.release()
     if outcome.ok:

@@ -10,6 +10,7 @@ with its SQL or command (secrets masked), result and duration.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
 from pathlib import Path
@@ -19,7 +20,8 @@ from asyncmy.errors import MySQLError
 
 from rdconsole.config.settings import HostConfig
 from rdconsole.core.model import Flavor, ReplicaStatus, ThreadState
-from rdconsole.core.replication_plan import PASSWORD, Action, Step, sql_string
+from rdconsole.core.replication_plan import MASKED, PASSWORD, Action, Step, sql_string
+from rdconsole.core.snapshot import find_divergence, position_after
 from rdconsole.core.vocabulary import binlog_from_row, replica_from_row, vocabulary_for
 from rdconsole.hosts.client_tools import (
     ClientHost,
@@ -29,7 +31,7 @@ from rdconsole.hosts.client_tools import (
 from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
 from rdconsole.hosts.shell import ShellError
 from rdconsole.hosts.state import AuditLog, read_state_file, write_state_file
-from rdconsole.ops.quarantine import QuarantineFailed, save_quarantine
+from rdconsole.ops.quarantine import QuarantineFailed, save_backup, save_quarantine
 from rdconsole.ops.replication_context import (
     RunContext,
     RunObserver,
@@ -57,10 +59,17 @@ STEP_ERRORS = (
 )
 """What a step may fail with; anything else is a bug and propagates."""
 READ_ONLY_ACTIONS = frozenset(
-    {Action.RECORD_POSITION, Action.WAIT_REPLICATING, Action.WAIT_EXECUTED, Action.QUARANTINE}
+    {
+        Action.RECORD_POSITION,
+        Action.WAIT_REPLICATING,
+        Action.WAIT_EXECUTED,
+        Action.QUARANTINE,
+        Action.BACKUP,
+    }
 )
-"""Steps that change no server (the quarantine writes a file in state_dir only)."""
+"""Steps that change no server (the quarantine and the backup write files in state_dir)."""
 NO_SUCH_TABLE = 1146
+_MASTER_ADDRESS = re.compile(r"(?:MASTER|SOURCE)_HOST='([^']*)', (?:MASTER|SOURCE)_PORT=(\d+)")
 NOT_A_REPLICA = {1198, 1617, 1200}
 """STOP SLAVE / RESET SLAVE on a server that replicates from nobody: already done."""
 
@@ -84,6 +93,13 @@ class _Runner:
     def host(self, name: str) -> HostConfig:
         return self.context.hosts[name]
 
+    def scrub(self, text: str) -> str:
+        """``text`` with the replication password (raw or SQL-quoted) masked."""
+        secret = self.context.password.reveal()
+        if not secret:
+            return text
+        return text.replace(sql_string(secret), MASKED).replace(secret, "********")
+
     def fill(self, statement: str, source: str = "") -> str:
         position = self.journal.get("positions", {}).get(source, {})
         return (
@@ -102,8 +118,14 @@ class _Runner:
                     rows = list(await session.query(self.fill(statement, source)))
                 except MySQLError as error:
                     code = error.args[0] if error.args else None
-                    if not (statement.startswith(("STOP ", "RESET ")) and code in NOT_A_REPLICA):
+                    if statement.startswith(("STOP ", "RESET ")) and code in NOT_A_REPLICA:
+                        continue
+                    if code == NO_SUCH_TABLE:
                         raise
+                    raise StepFailed(f"{name}: {self.scrub(str(error))}") from None
+                except PrivilegeDenied as error:
+                    # Its message quotes the statement, password included: never show that.
+                    raise StepFailed(f"{name}: {self.scrub(str(error))}") from None
             return rows
         finally:
             await session.close()
@@ -118,11 +140,7 @@ class _Runner:
             case Action.SNAPSHOT:
                 return await self.snapshot(step)
             case Action.POINT:
-                if step.source not in self.journal.get("positions", {}):
-                    raise StepFailed(f"no recorded position of {step.source} to start from")
-                await self.sql(step.host, step.statements, step.source)
-                position = self.journal["positions"][step.source]
-                return f"from {position['file']}:{position['position']}"
+                return await self.point(step)
             case Action.WAIT_REPLICATING:
                 return await self.wait_replicating(step)
             case Action.PROBE:
@@ -133,6 +151,8 @@ class _Runner:
                 return await self.wait_executed(step)
             case Action.QUARANTINE:
                 return await self.quarantine(step)
+            case Action.BACKUP:
+                return await self.backup(step)
             case Action.SWITCH_MASTER:
                 if self.context.switcher is None:
                     raise StepFailed("no switcher for this run")
@@ -207,6 +227,30 @@ class _Runner:
             + (f" (GTID {coordinates.gtid})" if coordinates.gtid else "")
         )
 
+    async def point(self, step: Step) -> str:
+        """CHANGE MASTER + START, unless an earlier attempt already did it: re-pointing a
+        replica that went past the recorded position would apply those events twice."""
+        position = self.journal.get("positions", {}).get(step.source)
+        if position is None:
+            raise StepFailed(f"no recorded position of {step.source} to start from")
+        wanted = (str(position["file"]), int(position["position"]))
+        target = _MASTER_ADDRESS.search(step.statements[0])
+        replica = await self.replica(step.host)
+        if (
+            replica is not None
+            and target is not None
+            and (replica.master_host, str(replica.master_port)) == (target[1], target[2])
+            and not position_after(*wanted, replica.master_log_file, replica.read_master_log_pos)
+        ):
+            await self.sql(step.host, (self.words.start_replica,))
+            return (
+                f"already pointed at {target[1]}:{target[2]} by an earlier attempt, read up to "
+                f"{replica.master_log_file}:{replica.read_master_log_pos}; started"
+            )
+        await self.sql(step.host, (self.words.stop_replica,))
+        await self.sql(step.host, step.statements, step.source)
+        return f"from {wanted[0]}:{wanted[1]}"
+
     async def replica(self, name: str) -> ReplicaStatus | None:
         rows = await self.sql(name, (self.words.replica_status,))
         return replica_from_row(rows[0]) if rows else None
@@ -250,6 +294,9 @@ class _Runner:
 
     async def record_position(self, name: str) -> str:
         rows = await self.sql(name, (self.words.binlog_status,))
+        if not rows and self.context.procedure == "rejoin":
+            self.journal.setdefault("positions", {})[name] = {"file": None}
+            return "no binary log: nothing to read there; the full copy keeps everything"
         if not rows:
             raise StepFailed(f"{name} has no binary log (log_bin is OFF)")
         file, position, gtid = binlog_from_row(rows[0])
@@ -293,25 +340,43 @@ class _Runner:
         saved = self.journal.get("quarantine")
         if saved and _still_there(saved.get("path")):
             return f"kept from the first attempt: {saved['summary']}"
-        old = self.host(step.host)
+        old, new = self.host(step.host), step.source
         end = self.journal["positions"][step.host]
-        executed = self.journal["executed"]
-        rows = (
-            await self.sql(step.source, ("SELECT @@GLOBAL.gtid_slave_pos AS gtid",))
-            if self.words.flavor is Flavor.MARIADB
-            else []  # MySQL GTID sets are not compared: the binlog position decides there
+        executed = self.journal.get("executed")
+        mariadb = self.words.flavor is Flavor.MARIADB
+        slave_pos = (
+            await self.sql(new, ("SELECT @@GLOBAL.gtid_slave_pos AS gtid",)) if mariadb else []
+        )
+        binlogs = await self.sql(step.host, ("SHOW BINARY LOGS",)) if end.get("file") else []
+        divergence = find_divergence(
+            executed=(str(executed["file"]), int(executed["position"])) if executed else None,
+            old_end=(str(end["file"]), int(end["position"])) if end.get("file") else None,
+            old_binlogs=tuple(str(r["Log_name"]) for r in binlogs) if end.get("file") else None,
+            old_gtid_binlog_pos=end.get("gtid"),
+            new_gtid_slave_pos=str(slave_pos[0]["gtid"]) if slave_pos else None,
         )
         report = await save_quarantine(
             old=old,
-            flavor=Flavor(self.journal["flavor"]),
-            executed=(str(executed["file"]), int(executed["position"])),
-            old_end=(str(end["file"]), int(end["position"])),
-            old_gtid=end.get("gtid"),
-            new_slave_pos=str(rows[0]["gtid"]) if rows else None,
+            flavor=self.words.flavor,
+            divergence=divergence,
             state_dir=self.context.settings.console.state_dir,
             scratch=self.context.scratch,
         )
         self.journal["quarantine"] = report
+        return str(report["summary"])
+
+    async def backup(self, step: Step) -> str:
+        saved = self.journal.get("backup")
+        if saved and _still_there(saved.get("path")):
+            return f"kept from the first attempt: {saved['summary']}"
+        report = await save_backup(
+            old=self.host(step.host),
+            flavor=self.words.flavor,
+            databases=self.context.settings.replication.databases,
+            state_dir=self.context.settings.console.state_dir,
+            scratch=self.context.scratch,
+        )
+        self.journal["backup"] = report
         return str(report["summary"])
 
     def close_marker(self) -> str:
@@ -343,7 +408,8 @@ class _Runner:
             try:
                 result = await self.execute(step)
             except STEP_ERRORS as error:
-                return self.failed(entry, step, str(error) or type(error).__name__, started)
+                message = self.scrub(str(error) or type(error).__name__)
+                return self.failed(entry, step, message, started)
             entry.update(status="done", ended_at=now_text(), result=result)
             self.save()
             self.record(step, "done", result, started)
@@ -363,7 +429,7 @@ class _Runner:
             self.journal.update(finished=True, aborted=True, finished_at=now_text())
         self.save()
         self.record(step, "failed", message, started)
-        failure = f"step {step.id} ({step.title}) failed: {message}."
+        failure = f"step {step.id} ({step.title}) failed: {message}." + self.rollback_hint()
         if not changed:
             return RunOutcome(False, False, f"{failure} Nothing was changed.")
         return RunOutcome(
@@ -371,6 +437,22 @@ class _Runner:
             True,
             f"{failure} Fix the cause, then finish with `rdconsole {self.context.procedure} "
             "--resume` (every step is safe to repeat, also one that was partly applied).",
+        )
+
+    def rollback_hint(self) -> str:
+        """A failback stopped between fencing the standby and the original becoming writable
+        leaves the station's database read-only: say how to give it back."""
+        if self.context.procedure != "failback":
+            return ""
+        done = {e["id"].split("-", 1)[1] for e in self.journal["steps"] if e["status"] == "done"}
+        if "fence-standby" not in done or "writable" in done:
+            return ""
+        standby = next(
+            e["host"] for e in self.journal["steps"] if e["id"].endswith("fence-standby")
+        )
+        return (
+            f" {standby} is read-only now: to let the station write there again instead, run "
+            f"SET GLOBAL read_only = OFF on {standby}."
         )
 
     def record(self, step: Step, status: str, result: str, started: float) -> None:

@@ -69,12 +69,17 @@ async def copy_snapshot(
     try:
         total = await _pump(dump, load, coordinates, expected, on_progress, began, progress_every_s)
         dump_code = await _bounded_wait(dump)
+        if dump_code != 0:
+            # A dump cut short (error, lost connection): the loader must not see a clean end
+            # of input and commit what it has; it is stopped instead.
+            await load.stop()
+            status = "with no status (connection lost)" if dump_code is None else dump_code
+            raise SnapshotFailed(f"the dump exited {status}: {dump.stderr_text()[-800:]}")
+        await load.close_stdin()
         load_code = await _bounded_wait(load)
     except BaseException:
         await asyncio.gather(dump.stop(), load.stop(), return_exceptions=True)
         raise
-    if dump_code != 0:
-        raise SnapshotFailed(f"the dump exited {dump_code}: {dump.stderr_text()[-800:]}")
     if load_code != 0:
         raise SnapshotFailed(f"the load exited {load_code}: {load.stderr_text()[-800:]}")
     if coordinates.file is None or coordinates.position is None:
@@ -117,7 +122,6 @@ async def _pump(
     for line in tail.split(b"\n"):
         if coordinates.gtid is None:
             coordinates.feed(line)
-    await load.close_stdin()
     on_progress(SnapshotProgress(total, expected, time.monotonic() - began))
     return total
 

@@ -62,8 +62,13 @@ def test_failover_rejoin_failback_keeps_every_write_but_the_quarantined(site: Si
     rejoined = site.cli("rejoin", "--yes")
 
     assert rejoined.returncode == 0, output(rejoined)
-    quarantine = list((site.state_dir / "quarantine").glob("*.sql"))
+    kept = site.state_dir / "quarantine"
+    quarantine = [p for p in kept.glob("*.sql") if not p.name.endswith("-before-rejoin.sql")]
     assert len(quarantine) == 1
+    # And the old master's whole database as it was, before the re-seed replaced it.
+    (backup,) = kept.glob("*-onair-before-rejoin.sql")
+    assert backup.stat().st_mode & 0o777 == 0o600
+    assert all(f"lost {n}" in backup.read_text(errors="replace") for n in (9001, 9002, 9003))
     text = quarantine[0].read_text(errors="replace")
     assert "3 transaction(s)" in text
     assert all(f"lost {n}" in text for n in (9001, 9002, 9003))

@@ -238,12 +238,12 @@ def test_a_run_killed_half_way_is_finished_by_resume(pair: Pair) -> None:
     resumed = pair.cli("setup", "--resume")
 
     assert resumed.returncode == 0, output(resumed)
-    ran = [
-        line.split()[1]
-        for line in resumed.stdout.splitlines()
-        if line.startswith("  ✔ ") and line.split()[1][:2].isdigit()
-    ]
+    audit = AuditLog(pair.state_dir).read()
+    last_start = max(i for i, e in enumerate(audit) if e["action"] == "setup-start")
+    assert audit[last_start]["resumed"] is True
+    ran = [e["step"] for e in audit[last_start:] if e["action"] == "setup-step"]
     assert [step.split("-", 1)[1] for step in ran] == ["point", "running", "probe"]
+    assert "Unfinished setup run from" in resumed.stdout
     pair.lab.wait_replicated()
     assert pair.checksums("master") == pair.checksums("standby")
     final = read_state_file(journal_path)

@@ -41,6 +41,7 @@ SPEC = SeedSpec(
     probe_database="Rivendell",
 )
 QUARANTINE = "mariadb-binlog --read-from-remote-server ... > state_dir/quarantine/..."
+BACKUP = "mariadb-dump --single-transaction --databases Rivendell > state_dir/quarantine/..."
 
 
 MYSQL_WORDS = vocabulary_for(Flavor.MYSQL, (8, 0, 36))
@@ -63,8 +64,8 @@ def every_plan() -> list[tuple[Step, ...]]:
     return [
         plan_setup(SPEC),
         plan_setup(mysql),
-        plan_rejoin(SPEC, quarantine_command=QUARANTINE, diverged=True),
-        plan_rejoin(mysql, quarantine_command=QUARANTINE, diverged=False),
+        plan_rejoin(SPEC, quarantine_command=QUARANTINE, backup_command=BACKUP, diverged=True),
+        plan_rejoin(mysql, quarantine_command=QUARANTINE, backup_command=BACKUP, diverged=False),
         failback(),
         failback(MYSQL_WORDS),
     ]
@@ -255,13 +256,21 @@ def test_setup_points_at_the_source_then_starts() -> None:
 def test_setup_with_mysql_words_and_super_read_only() -> None:
     mysql = dataclasses.replace(SPEC, words=MYSQL_WORDS)
     steps = plan_setup(mysql)
+    # super_read_only would stop the admin login's load too: only read_only while seeding,
+    # super_read_only as the very last step.
     assert step(steps, "fence-target").statements == (
         "STOP REPLICA",
         "RESET REPLICA ALL",
         "SET GLOBAL read_only = ON",
+        "SELECT @@GLOBAL.read_only AS read_only",
+    )
+    assert ids(steps)[-1] == "08-super-read-only"
+    assert steps[-1].statements == (
         "SET GLOBAL super_read_only = ON",
         "SELECT @@GLOBAL.read_only AS read_only",
     )
+    assert not any("super_read_only" in s.text() for s in steps[:-1])
+    assert "super-read-only" not in " ".join(ids(plan_setup(SPEC)))  # MariaDB has none
     assert step(steps, "account").statements[-1] == (
         "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl'@'%'"
     )
@@ -271,20 +280,24 @@ def test_setup_with_mysql_words_and_super_read_only() -> None:
 
 
 def test_rejoin_fences_the_old_master_first_then_records_and_quarantines_then_seeds() -> None:
-    steps = plan_rejoin(SPEC, quarantine_command=QUARANTINE, diverged=True)
+    steps = plan_rejoin(SPEC, quarantine_command=QUARANTINE, backup_command=BACKUP, diverged=True)
     assert ids(steps) == [
         "01-fence-old",
         "02-old-end",
         "03-quarantine",
-        "04-account",
-        "05-account-target",
-        "06-fence-target",
-        "07-snapshot",
-        "08-point",
-        "09-running",
-        "10-probe",
-        "11-mark",
+        "04-backup",
+        "05-account",
+        "06-account-target",
+        "07-fence-target",
+        "08-snapshot",
+        "09-point",
+        "10-running",
+        "11-probe",
+        "12-mark",
     ]
+    backup = step(steps, "backup")
+    assert (backup.action, backup.host, backup.command) == (Action.BACKUP, "backup", BACKUP)
+    assert index(steps, "quarantine") < index(steps, "backup") < index(steps, "snapshot")
     fence = steps[0]
     assert (fence.action, fence.host) == (Action.SQL, "backup")
     assert fence.statements == (
@@ -303,22 +316,30 @@ def test_rejoin_fences_the_old_master_first_then_records_and_quarantines_then_se
 
 
 def test_nothing_writes_to_the_old_master_before_it_is_fenced() -> None:
-    steps = plan_rejoin(SPEC, quarantine_command=QUARANTINE, diverged=True)
+    steps = plan_rejoin(SPEC, quarantine_command=QUARANTINE, backup_command=BACKUP, diverged=True)
     on_old = [s for s in steps if s.host == SPEC.target]
     assert on_old[0].id == "01-fence-old"
     assert "read_only = ON" in on_old[0].text()
 
 
 def test_rejoin_says_whether_divergence_was_found() -> None:
-    found = step(plan_rejoin(SPEC, quarantine_command=QUARANTINE, diverged=True), "quarantine")
-    none = step(plan_rejoin(SPEC, quarantine_command=QUARANTINE, diverged=False), "quarantine")
+    found = step(
+        plan_rejoin(SPEC, quarantine_command=QUARANTINE, backup_command=BACKUP, diverged=True),
+        "quarantine",
+    )
+    none = step(
+        plan_rejoin(SPEC, quarantine_command=QUARANTINE, backup_command=BACKUP, diverged=False),
+        "quarantine",
+    )
     assert "counted" in found.expect
     assert "nothing diverged at planning" in none.expect
     assert none.action is Action.QUARANTINE, "the quarantine step runs even then (checked again)"
 
 
 def test_rejoin_ends_with_the_marker_on_the_new_master() -> None:
-    last = plan_rejoin(SPEC, quarantine_command=QUARANTINE, diverged=False)[-1]
+    last = plan_rejoin(SPEC, quarantine_command=QUARANTINE, backup_command=BACKUP, diverged=False)[
+        -1
+    ]
     assert (last.action, last.host) == (Action.CLOSE_MARKER, "onair")
 
 

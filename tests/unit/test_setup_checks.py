@@ -3,6 +3,7 @@ and the exact option-file lines each fix tells the operator to add."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import pytest
@@ -90,6 +91,7 @@ def test_a_well_configured_pair_passes_every_check_in_order() -> None:
         "relay-log",
         "rejoinable",
         "versions",
+        "engines",
         "target-data",
     ]
     assert all(i.state is Check.PASS for i in items)
@@ -274,13 +276,16 @@ def test_mysql_pair_passes_versions() -> None:
 # databases outside the snapshot ----------------------------------------------------------------
 
 
-def test_databases_outside_the_snapshot_without_filters_warn() -> None:
+def test_databases_outside_the_snapshot_without_filters_block() -> None:
+    # Their first write would stop the replica: setup must not report "done" before that.
     items = checks(source(databases=(*SYSTEM, "Rivendell", "Traffic")))
     item = items["filters"]
-    assert item.state is Check.WARN
+    assert item.state is Check.BLOCK and not item.overridable
     assert item.why.startswith("Traffic will not be copied")
-    assert item.fix == PREFIX + "replicate-wild-do-table = Rivendell.% (on backup)"
-    assert only_non_pass(items) == {"filters": Check.WARN}
+    assert item.fix == PREFIX + (
+        "replicate-wild-do-table = Rivendell.% (on backup), or add them to [replication] databases"
+    )
+    assert only_non_pass(items) == {"filters": Check.BLOCK}
 
 
 def test_the_filter_fix_names_every_snapshot_database() -> None:
@@ -289,7 +294,8 @@ def test_the_filter_fix_names_every_snapshot_database() -> None:
     )["filters"]
     assert item.fix == (
         PREFIX
-        + "replicate-wild-do-table = Rivendell.%; replicate-wild-do-table = Logs.% (on backup)"
+        + "replicate-wild-do-table = Rivendell.%; replicate-wild-do-table = Logs.% (on backup), "
+        "or add them to [replication] databases"
     )
     assert "Traffic" in item.why
     assert "Logs" not in item.why
@@ -361,3 +367,13 @@ def test_server_facts_tolerate_odd_values() -> None:
     assert facts.number("expire_logs_days") == 0.0
     assert facts.version == (10, 3, 1)
     assert not facts.flag("log_bin")
+
+
+def test_non_transactional_tables_warn_that_the_snapshot_locks_with_the_alter_lines() -> None:
+    tables = tuple(f"`Rivendell`.`T{n}`" for n in range(5))
+    item = checks(dataclasses.replace(source(), non_transactional=tables))["engines"]
+    assert item.state is Check.WARN
+    assert item.why.startswith("5 tables are not InnoDB (MyISAM/Aria): the snapshot holds a global")
+    assert "ALTER TABLE `Rivendell`.`T0` ENGINE=InnoDB; ALTER TABLE `Rivendell`.`T1`" in item.fix
+    assert item.fix.endswith("… (5 tables)")
+    assert checks()["engines"].state is Check.PASS

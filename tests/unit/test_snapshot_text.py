@@ -384,14 +384,59 @@ def test_a_later_position_is_diverged() -> None:
     assert divergence.describe() == "events past mysql-bin.000004:1234 .. mysql-bin.000005:4"
 
 
-def test_an_earlier_end_is_not_diverged() -> None:
+def test_an_earlier_end_cannot_be_told_and_counts_as_diverged() -> None:
+    # The binlog went back (RESET MASTER?): what it held is unknown, so everything is kept.
     divergence = find_divergence(
         executed=END,
         old_end=("mysql-bin.000004", 900),
         old_gtid_binlog_pos="",
         new_gtid_slave_pos="",
     )
-    assert not divergence.diverged
+    assert divergence.diverged and not divergence.extractable
+    assert "reset" in divergence.unknown
+
+
+@pytest.mark.parametrize(
+    ("executed", "old_end", "binlogs", "why"),
+    [
+        (None, ("mysql-bin.000009", 4), None, "no final coordinates"),
+        (("mysql-bin.000005", 120), None, None, "no binary log"),
+        (("mysql-bin.000005", 120), ("onair-bin.000057", 4), None, "named onair-bin.000057"),
+        (
+            ("mysql-bin.000005", 120),
+            ("mysql-bin.000009", 4),
+            ("mysql-bin.000008", "mysql-bin.000009"),
+            "no longer among its binary logs",
+        ),
+    ],
+)
+def test_what_the_binlog_cannot_tell_is_never_called_none(
+    executed: tuple[str, int] | None,
+    old_end: tuple[str, int] | None,
+    binlogs: tuple[str, ...] | None,
+    why: str,
+) -> None:
+    divergence = find_divergence(
+        executed=executed,
+        old_end=old_end,
+        old_binlogs=binlogs,
+        old_gtid_binlog_pos=None,
+        new_gtid_slave_pos=None,
+    )
+    assert divergence.diverged and not divergence.extractable
+    assert why in divergence.unknown
+    assert divergence.describe().startswith("cannot tell from the binlog: ")
+
+
+def test_a_binlog_still_holding_the_position_is_extractable() -> None:
+    divergence = find_divergence(
+        executed=("mysql-bin.000005", 120),
+        old_end=("mysql-bin.000006", 342),
+        old_binlogs=("mysql-bin.000005", "mysql-bin.000006"),
+        old_gtid_binlog_pos=None,
+        new_gtid_slave_pos=None,
+    )
+    assert divergence.extractable and divergence.unknown == ""
 
 
 def test_gtids_of_the_same_server_with_a_higher_seq_are_a_range() -> None:
