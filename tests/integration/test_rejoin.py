@@ -115,3 +115,51 @@ def test_rejoin_without_a_promotion_is_refused(site: Site, tmp_path: Path) -> No
     assert result.returncode == 1, output(result)
     assert "no promotion is recorded" in result.stderr
     assert site.lab.standby_status()["Slave_IO_Running"] == "Yes"
+
+
+def test_after_a_switchover_nothing_diverged_and_the_roles_come_back(site: Site) -> None:
+    # The old master never died: it was fenced read-only and kept its binlog as it was.
+    site.lab.write_load(10)
+    site.lab.wait_replicated()
+    switched = site.cli("failover", "--yes")
+    assert switched.returncode == 0, output(switched)
+    _insert(site.lab.standby_sql, range(8001, 8004), "after")
+
+    rejoined = site.cli("rejoin", "--yes")
+
+    assert rejoined.returncode == 0, output(rejoined)
+    assert "PASS  What the old master holds beyond the standby: none" in rejoined.stdout
+    kept = list((site.state_dir / "quarantine").glob("*.sql"))
+    assert [p.name.endswith("-before-rejoin.sql") for p in kept] == [True]
+    assert _carts(site, "master") == _carts(site, "standby")
+    back = site.cli("failback", "--yes")
+    assert back.returncode == 0, output(back)
+    assert site.marker() is None and site.targets() == site.mode_targets("master")
+
+
+def test_a_reset_binlog_cannot_tell_what_diverged_so_the_whole_database_is_kept(
+    site: Site,
+) -> None:
+    lab = site.lab
+    lab.write_load(5)
+    lab.wait_replicated()
+    lab.stop_io_thread()
+    _insert(lab.master_sql, range(9101, 9103), "lost")
+    site.kill_master()
+    assert site.cli("failover", "--yes", "--fenced", "powered off").returncode == 0
+    lab.master.start(lab.startup_timeout)
+    lab.master_sql("RESET MASTER")  # e.g. a rebuilt binlog directory
+
+    dry = site.cli("rejoin", "--dry-run")
+    assert dry.returncode == 0, output(dry)
+    assert "cannot tell from the binlog" in dry.stdout
+    assert "(nothing to read from the binlog" in dry.stdout
+    rejoined = site.cli("rejoin", "--yes")
+
+    assert rejoined.returncode == 0, output(rejoined)
+    kept = site.state_dir / "quarantine"
+    assert [p for p in kept.glob("*.sql") if not p.name.endswith("-before-rejoin.sql")] == []
+    (backup,) = kept.glob("*-before-rejoin.sql")
+    assert all(f"lost {n}" in backup.read_text(errors="replace") for n in (9101, 9102))
+    status = lab.master_sql("SHOW SLAVE STATUS")[0]
+    assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("Yes", "Yes")

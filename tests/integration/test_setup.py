@@ -310,3 +310,46 @@ async def test_the_console_sets_up_replication_from_the_palette(pair: Pair) -> N
     assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("Yes", "Yes")
     assert pair.checksums("master") == pair.checksums("standby")
     assert any(e["action"] == "setup-end" and e["ok"] for e in AuditLog(pair.state_dir).read())
+
+
+def test_myisam_tables_are_copied_under_a_read_lock_and_identical(pair: Pair) -> None:
+    # Rivendell's historical default engine: a single-transaction dump would not be consistent.
+    pair.lab.master_sql(f"ALTER TABLE {DATABASE}.CART ENGINE=MyISAM")
+    pair.lab.write_load(300)
+
+    result = pair.cli("setup", "--yes")
+
+    assert result.returncode == 0, output(result)
+    assert "--lock-all-tables" in result.stdout and "--single-transaction" not in result.stdout
+    assert "ALTER TABLE `Rivendell`.`CART` ENGINE=InnoDB" in result.stdout
+    assert "under a read lock" in result.stdout
+    pair.lab.write_load(20)
+    pair.lab.wait_replicated()
+    assert pair.checksums("master") == pair.checksums("standby")
+
+
+def test_a_failing_statement_never_shows_the_password_and_dry_run_resume_changes_nothing(
+    pair: Pair,
+) -> None:
+    # An admin login that may not create users: the first step fails on a statement that holds
+    # the replication password; the error quotes the statement.
+    text = pair.config.read_text()
+    assert text.index("[master.admin]") < text.index('user = "root"') < text.index("[[standby]]")
+    monitor = f'user = "rdconsole"\npassword = "{pair.lab.monitor_password}"'
+    pair.config.write_text(text.replace('user = "root"', monitor, 1))
+
+    failed = pair.cli("setup", "--yes")
+
+    assert failed.returncode == 2, output(failed)
+    assert "01-account" in failed.stderr and "CREATE USER" in failed.stderr
+    secret = pair.lab.repl_password
+    assert secret not in failed.stdout + failed.stderr
+    for path in pair.state_dir.iterdir():
+        if path.is_file():
+            assert secret not in path.read_text(errors="replace"), path
+    dry = pair.cli("setup", "--dry-run", "--resume")
+    assert dry.returncode == 0, output(dry)
+    assert "Unfinished setup run from" in dry.stdout
+    assert pair.lab.standby_sql("SHOW SLAVE STATUS") == [] and pair.standby_tables() == 0
+    journal = read_state_file(pair.state_dir / "setup-run.json")
+    assert journal is not None and not journal["finished"]
