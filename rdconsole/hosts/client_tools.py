@@ -17,11 +17,14 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rdconsole.config.settings import HostConfig, MySQLEndpoint
 from rdconsole.core.snapshot import option_file_text
 from rdconsole.hosts.shell import STOP_GRACE_S, ShellError
+
+if TYPE_CHECKING:
+    from rdconsole.hosts.ssh import SshShell
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "::1", "localhost"})
 IO_TIMEOUT_S = 60.0
@@ -116,22 +119,33 @@ class _LocalPiped:
                 continue
 
 
+OPTION_FILE = "{option_file}"
+"""Where an argv template names the option file; :meth:`ClientHost.start` fills it in."""
+
+
 @dataclass
 class ClientHost:
-    """Where one server's client tools run, and the option file they log in with."""
+    """Where one server's client tools run, and how they get their login.
+
+    Here: an option file in a private directory (removed by :meth:`close`, or by the next run
+    after a kill). Over SSH, a tool that needs no stdin reads the option file from its stdin
+    (``/dev/stdin``): nothing reaches the remote disk. Only a remote loader, whose stdin carries
+    the data, gets a 0600 temporary file there, removed by :meth:`close`.
+    """
 
     description: str
-    option_file: str
+    text: bytes
     _remote: object | None = None
     """The SshShell when the tools run over SSH."""
     _local_dir: Path | None = None
+    _option_file: str | None = None
 
-    async def start(self, argv: Sequence[str], *, stdin: bool) -> PipedProcess:
+    async def start(self, template: Sequence[str], *, stdin: bool) -> PipedProcess:
+        """Start ``template`` with ``{option_file}`` filled in; ``stdin``: it reads data."""
         if self._remote is not None:
-            from rdconsole.hosts.ssh import SshShell
-
-            assert isinstance(self._remote, SshShell)
-            return await self._remote.start_piped(argv, stdin=stdin)
+            return await self._start_remote(template, stdin=stdin)
+        assert self._option_file is not None
+        argv = [a.replace(OPTION_FILE, self._option_file) for a in template]
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv,
@@ -144,6 +158,28 @@ class ClientHost:
             raise ShellError(f"cannot run {argv[0]}: {error.strerror or error}") from None
         return _LocalPiped(process)
 
+    async def _start_remote(self, template: Sequence[str], *, stdin: bool) -> PipedProcess:
+        from rdconsole.hosts.ssh import SshShell
+
+        shell = self._remote
+        assert isinstance(shell, SshShell)
+        if stdin:
+            path = self._option_file or await _remote_option_file(shell, self.text)
+            self._option_file = path
+            return await shell.start_piped(
+                [a.replace(OPTION_FILE, path) for a in template], stdin=True
+            )
+        process = await shell.start_piped(
+            [a.replace(OPTION_FILE, "/dev/stdin") for a in template], stdin=True
+        )
+        try:
+            await process.write(self.text)
+            await process.close_stdin()
+        except BaseException:
+            await process.stop()
+            raise
+        return process
+
     async def close(self) -> None:
         """Remove the option file (and close the SSH connection)."""
         if self._local_dir is not None:
@@ -155,11 +191,24 @@ class ClientHost:
             from rdconsole.hosts.ssh import SshShell
 
             assert isinstance(self._remote, SshShell)
-            with contextlib.suppress(ShellError, TimeoutError):
-                async with asyncio.timeout(10):
-                    await self._remote.run(["rm", "-f", "--", self.option_file])
+            if self._option_file is not None:
+                with contextlib.suppress(ShellError, TimeoutError):
+                    async with asyncio.timeout(10):
+                        await self._remote.run(["rm", "-f", "--", self._option_file])
             await self._remote.close()
             self._remote = None
+
+
+async def _remote_option_file(shell: SshShell, text: bytes) -> str:
+    """A 0600 temporary option file on the remote host (for a tool whose stdin is data)."""
+    made = await shell.run(["sh", "-c", "umask 077 && mktemp -t rdconsole-XXXXXXXX.cnf"])
+    path = made.stdout.decode().strip()
+    if not made.ok or not path:
+        raise ShellError(f"{shell.description}: mktemp failed: {made.stderr_text()}")
+    wrote = await shell.run(["sh", "-c", 'cat > "$1"', "sh", path], stdin=text)
+    if not wrote.ok:
+        raise ShellError(f"{shell.description}: cannot write {path}: {wrote.stderr_text()}")
+    return path
 
 
 def runs_remotely(host: HostConfig, endpoint: MySQLEndpoint) -> bool:
@@ -204,29 +253,14 @@ def remove_stale_option_files(scratch: Path) -> int:
 
 
 async def open_client_host(host: HostConfig, endpoint: MySQLEndpoint, scratch: Path) -> ClientHost:
-    """Write the option file where the tools for ``endpoint`` will run: here, in a private
-    directory under ``scratch`` (state_dir: a killed run's file is removed by the next run),
-    or on ``host`` over SSH."""
+    """Prepare the login of the tools for ``endpoint``: here, an option file in a private
+    directory under ``scratch`` (state_dir); on ``host`` over SSH, nothing yet."""
     text = _option_text(endpoint).encode()
     if not runs_remotely(host, endpoint):
         directory, path = _write_local(scratch, text)
-        return ClientHost("this host", str(path), _local_dir=directory)
+        return ClientHost("this host", text, _local_dir=directory, _option_file=str(path))
     from rdconsole.hosts.ssh import SshShell
 
     assert host.ssh is not None
     shell = SshShell(host.host, host.ssh)
-    try:
-        async with asyncio.timeout(host.ssh.connect_timeout + 10):
-            made = await shell.run(["sh", "-c", "umask 077 && mktemp -t rdconsole-XXXXXXXX.cnf"])
-            remote_path = made.stdout.decode().strip()
-            if not made.ok or not remote_path:
-                raise ShellError(f"{shell.description}: mktemp failed: {made.stderr_text()}")
-            wrote = await shell.run(["sh", "-c", 'cat > "$1"', "sh", remote_path], stdin=text)
-            if not wrote.ok:
-                raise ShellError(
-                    f"{shell.description}: cannot write {remote_path}: {wrote.stderr_text()}"
-                )
-    except BaseException:
-        await shell.close()
-        raise
-    return ClientHost(shell.description, remote_path, _remote=shell)
+    return ClientHost(shell.description, text, _remote=shell)

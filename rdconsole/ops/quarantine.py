@@ -24,7 +24,7 @@ from rdconsole.core.snapshot import (
     binlog_argv,
     quarantined_transactions,
 )
-from rdconsole.hosts.client_tools import IO_TIMEOUT_S, open_client_host
+from rdconsole.hosts.client_tools import IO_TIMEOUT_S, OPTION_FILE, open_client_host
 
 QUARANTINE_DIR = "quarantine"
 
@@ -53,7 +53,7 @@ async def save_quarantine(
     header = f"-- rdconsole quarantine: what {old.name} holds beyond the promoted standby\n"
     header += f"-- {divergence.describe()}\n"
     header += "-- Review before replaying anything by hand; rdconsole never applies it.\n"
-    argv = binlog_argv(flavor, "{option_file}", divergence.since_file, divergence.since_position)
+    argv = binlog_argv(flavor, OPTION_FILE, divergence.since_file, divergence.since_position)
     await _tool_to_file(old, argv, path, header.encode(), scratch)
     transactions = quarantined_transactions(await asyncio.to_thread(path.read_bytes))
     trailer = f"-- rdconsole: {len(transactions)} transaction(s): {', '.join(transactions)}\n"
@@ -78,7 +78,7 @@ async def save_backup(
     path = quarantine_path(state_dir, old.name, "-before-rejoin.sql")
     header = f"-- rdconsole: {old.name}'s databases as they were before the rejoin\n"
     size = await _tool_to_file(
-        old, backup_argv(flavor, "{option_file}", databases), path, header.encode(), scratch
+        old, backup_argv(flavor, OPTION_FILE, databases), path, header.encode(), scratch
     )
     return {"path": str(path), "bytes": size, "summary": f"{size / 1048576:.1f} MiB in {path}"}
 
@@ -93,9 +93,7 @@ async def _tool_to_file(
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(header)
-            process = await tools.start(
-                [a.replace("{option_file}", tools.option_file) for a in argv], stdin=False
-            )
+            process = await tools.start(argv, stdin=False)
             try:
                 while chunk := await _read(process):
                     file.write(chunk)

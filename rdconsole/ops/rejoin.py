@@ -14,6 +14,7 @@ from rdconsole.core.replication_plan import ReplicaAccount, plan_failback, plan_
 from rdconsole.core.setup_checks import check_pair
 from rdconsole.core.snapshot import backup_argv, binlog_argv, find_divergence
 from rdconsole.core.vocabulary import vocabulary_for
+from rdconsole.hosts.client_tools import OPTION_FILE
 from rdconsole.ops.failover_flow import switcher_for
 from rdconsole.ops.replication_context import RunContext, promotion_marker, with_admin
 from rdconsole.ops.replication_facts import (
@@ -23,7 +24,6 @@ from rdconsole.ops.replication_facts import (
     secret_path,
 )
 from rdconsole.ops.replication_flow import (
-    OPTION_FILE,
     ReplicationPreview,
     password_or_note,
     seed_spec,

@@ -23,6 +23,7 @@ from rdconsole.core.replication_plan import (
 from rdconsole.core.setup_checks import ServerFacts
 from rdconsole.core.snapshot import dump_argv, load_argv
 from rdconsole.core.vocabulary import vocabulary_for
+from rdconsole.hosts.client_tools import OPTION_FILE
 from rdconsole.hosts.state import AuditLog, LockBusy, who
 from rdconsole.ops.failover_flow import lock_for, switcher_for
 from rdconsole.ops.replication_context import (
@@ -39,8 +40,6 @@ from rdconsole.ops.replication_facts import (
     secret_path,
 )
 from rdconsole.ops.replication_run import execute_run
-
-OPTION_FILE = "{option_file}"
 
 
 class ReplicationExit(enum.IntEnum):

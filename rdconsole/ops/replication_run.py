@@ -190,14 +190,8 @@ class _Runner:
             tools.append(source_tools)
             target_tools = await open_client_host(target, target.mysql, self.context.scratch)
             tools.append(target_tools)
-            dump = [
-                a.replace("{option_file}", source_tools.option_file)
-                for a in self.context.dump[step.source]
-            ]
-            load = [
-                a.replace("{option_file}", target_tools.option_file)
-                for a in self.context.load[step.host]
-            ]
+            dump = self.context.dump[step.source]
+            load = self.context.load[step.host]
 
             def progress(update: SnapshotProgress) -> None:
                 if self.observer is not None:
