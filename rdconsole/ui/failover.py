@@ -8,7 +8,6 @@ its view is hidden); the App routes the messages here. No I/O of its own: only t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Iterator
 from functools import partial
@@ -16,12 +15,13 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 from textual.css.query import NoMatches
-from textual.worker import Worker, WorkerCancelled, WorkerFailed
+from textual.worker import Worker
 
 from rdconsole.config.settings import Settings
 from rdconsole.core.failover_plan import Step
 from rdconsole.ops.failover_flow import FailoverExit, FailoverOutcome, FailoverPreview, Standing
 from rdconsole.ops.monitor import FailoverRunner
+from rdconsole.ui.guarded import GuardedControl
 from rdconsole.ui.messages import (
     FailoverFinished,
     FailoverPreviewed,
@@ -30,9 +30,9 @@ from rdconsole.ui.messages import (
     FailoverStood,
 )
 from rdconsole.ui.panels.banner import StandingBanner
-from rdconsole.ui.promotion import ConsoleObserver, RunState, banner_lines, exit_word
+from rdconsole.ui.promotion import RunState, banner_lines
+from rdconsole.ui.runs import StepReporter
 from rdconsole.ui.screens.failover import FailoverRunScreen, FailoverScreen
-from rdconsole.ui.screens.sync import StandbyChooser
 
 if TYPE_CHECKING:
     from rdconsole.ui.app import RdConsoleApp
@@ -42,27 +42,19 @@ PREVIEW_TIMEOUT = 120.0
 """Seconds the checks may take (probes, SSH, the target login, the audio check)."""
 
 
-class FailoverControl:
+class FailoverControl(GuardedControl[FailoverRunner, RunState]):
     """The failover key, its screens, the run and the banner."""
 
+    PREVIEW_TIMEOUT = PREVIEW_TIMEOUT
+    STEPPED = FailoverStepped
+    PROGRESS = FailoverProgress
+
     def __init__(self, app: RdConsoleApp, settings: Settings, runner: FailoverRunner | None):
-        self._app = app
-        self._settings = settings
-        self.runner = runner
+        super().__init__(app, settings, runner)
         self.banner = StandingBanner()
         self.standing = Standing(None, None)
         """What state_dir said at the last read."""
-        self.run: RunState | None = None
-        """The failover started here (kept after it ended, for its view)."""
         self._screen: FailoverScreen | None = None
-        self._asked = 0
-        """Checks asked for so far: a slower, older answer is not shown over a newer one."""
-        self._run_worker: Worker[None] | None = None
-        self._workers: list[Worker[None]] = []
-
-    @property
-    def running(self) -> bool:
-        return self.run is not None and not self.run.finished
 
     def key_state(self) -> bool | None:
         """For the App's ``check_action``: hidden without a runner, dimmed while one runs."""
@@ -83,19 +75,13 @@ class FailoverControl:
         runner = self.runner
         if runner is None:
             return
-        self._track(
-            self._app.run_worker(
-                self._read(runner),
-                name="standing",
-                group="failover-standing",
-                description="read the promotion marker and the failover journal",
-                exclusive=True,
-                exit_on_error=False,
-            )
+        self._read_standing(
+            runner.standing,
+            FailoverStood,
+            name="standing",
+            group="failover-standing",
+            description="read the promotion marker and the failover journal",
         )
-
-    async def _read(self, runner: FailoverRunner) -> None:
-        self._app.post_message(FailoverStood(await runner.standing()))
 
     def stood(self, message: FailoverStood) -> None:
         old, new = self.standing, message.standing
@@ -129,16 +115,7 @@ class FailoverControl:
     def open(self) -> None:
         if self.runner is None or self.running or self._screen is not None:
             return
-        names = [standby.name for standby in self._settings.standbys]
-        if len(names) == 1:
-            self._open(names[0])
-            return
-
-        def chosen(name: str | None) -> None:
-            if name is not None:
-                self._open(name)
-
-        self._app.push_screen(StandbyChooser(names, title="promote which standby?"), chosen)
+        self._choose_standby("promote which standby?", self._open)
 
     def _open(self, standby: str) -> None:
         screen = FailoverScreen(standby, self._settings.master.name, partial(self._check, standby))
@@ -151,36 +128,22 @@ class FailoverControl:
         runner = self.runner
         if runner is None:
             return
-        self._asked += 1
-        self._track(
-            self._app.run_worker(
-                self._preview(runner, standby, fenced, override, self._asked),
-                name=standby,
-                group="failover-preview",
-                description=f"failover checks for {standby}",
-                exclusive=True,
-                exit_on_error=False,
-            )
+        ask = self._ask()
+        self._spawn(
+            self._checks(
+                partial(runner.preview, standby, fenced=fenced, override=override),
+                partial(self._previewed, standby, ask),
+            ),
+            name=standby,
+            group="failover-preview",
+            description=f"failover checks for {standby}",
         )
 
-    async def _preview(
-        self,
-        runner: FailoverRunner,
-        standby: str,
-        fenced: str | None,
-        override: str | None,
-        ask: int,
-    ) -> None:
-        try:
-            async with asyncio.timeout(PREVIEW_TIMEOUT):
-                result = await runner.preview(standby, fenced=fenced, override=override)
-        except TimeoutError:
-            failure = f"the checks did not finish within {PREVIEW_TIMEOUT:g} s"
-            self._app.post_message(FailoverPreviewed(standby, None, failure, ask=ask))
-        except Exception as error:  # shown on the screen: the operator must see why
-            self._app.post_message(FailoverPreviewed(standby, None, repr(error), ask=ask))
-        else:
-            self._app.post_message(FailoverPreviewed(standby, result, ask=ask))
+    @staticmethod
+    def _previewed(
+        standby: str, ask: int, result: FailoverPreview | FailoverOutcome | None, failure: str
+    ) -> FailoverPreviewed:
+        return FailoverPreviewed(standby, result, failure, ask=ask)
 
     def previewed(self, message: FailoverPreviewed) -> None:
         if message.ask != self._asked:
@@ -205,63 +168,32 @@ class FailoverControl:
 
     def _confirmed(self, standby: str, preview: FailoverPreview | None) -> None:
         self._screen = None
-        runner = self.runner
-        if preview is None or runner is None:
-            self._app.log_event(f"failover {standby}: cancelled; nothing changed")
-            return
-        if self.running:
-            return
-        self._start(runner, preview)
+        self._go(f"failover {standby}", preview, self._start)
 
     # The run -------------------------------------------------------------------------------------
 
     def _start(self, runner: FailoverRunner, preview: FailoverPreview) -> None:
-        state = RunState(preview.standby, preview.plan)
-        self.run = state
-        observer = ConsoleObserver(self._post_step, self._post_progress)
-        self._app.refresh_bindings()
-        self._app.log_event(
-            f"failover {preview.standby}: confirmed; {preview.plan.path} started from the console"
-        )
-        worker = self._app.run_worker(
-            self._run(runner, preview, observer),
+        self._start_run(
+            RunState(preview.standby, preview.plan),
+            partial(self._run, runner, preview),
+            started=(
+                f"failover {preview.standby}: confirmed; {preview.plan.path} started from the "
+                "console"
+            ),
             name=preview.standby,
             group="failover",
             description=f"failover to {preview.standby}",
-            exclusive=True,
-            exit_on_error=False,
+            screen=FailoverRunScreen,
         )
-        self._run_worker = worker
-        self._track(worker)
+
+    def _run_started(self) -> None:
         self.show_banner()
-        self._app.push_screen(FailoverRunScreen(state))
-
-    def _post_step(self, step: Step, status: str, detail: str, at: float) -> None:
-        self._app.post_message(FailoverStepped(step, status, detail, at))
-
-    def _post_progress(self, step: Step, text: str) -> None:
-        self._app.post_message(FailoverProgress(step, text))
 
     async def _run(
-        self, runner: FailoverRunner, preview: FailoverPreview, observer: ConsoleObserver
+        self, runner: FailoverRunner, preview: FailoverPreview, observer: StepReporter[Step]
     ) -> None:
         outcome = await runner.run(preview, observer)
         self._app.post_message(FailoverFinished(preview.standby, outcome))
-
-    def stepped(self, message: FailoverStepped) -> None:
-        state = self.run
-        if state is None:
-            return
-        line = state.stepped(message.step, message.status, message.detail, message.at)
-        self._app.log_event(f"failover {state.standby}: {line}")
-        self._redraw()
-
-    def progressed(self, message: FailoverProgress) -> None:
-        state = self.run
-        if state is None or state.finished:
-            return
-        state.progress = message.text
-        self._redraw()
 
     def finished(self, message: FailoverFinished) -> None:
         self._end(message.outcome)
@@ -275,60 +207,13 @@ class FailoverControl:
         failure = repr(worker.error)
         self.previewed(FailoverPreviewed(worker.name, None, failure, ask=self._asked))
 
-    def _end(self, outcome: FailoverOutcome) -> None:
-        state = self.run
-        if state is None or state.finished:
-            return
-        state.outcome = outcome
-        word = exit_word(outcome)
-        self._app.log_event(f"failover {state.standby}: {word}: {outcome.message}")
-        self._app.notify(
-            outcome.message,
-            title=f"failover to {state.standby}: {word}",
-            severity="information" if state.done else "error",
-            timeout=30,
-            markup=False,
-        )
-        self._app.bell()
-        self._app.refresh_bindings()
-        self._redraw()
+    def _after_end(self) -> None:
         # The marker (after DONE) or the journal (after a failure) is in state_dir now.
         self.read_standing()
 
     def _redraw(self) -> None:
         self.show_banner()
-        screen = self._app.screen
-        if isinstance(screen, FailoverRunScreen) and screen.state is self.run:
-            screen.refresh_state()
-
-    # Quitting -----------------------------------------------------------------------------------
-
-    def hold_quit(self) -> bool:
-        """True, with a warning, while the console's failover runs: it is never cut half-way."""
-        if not self.running:
-            return False
-        self._app.notify(
-            "a failover is running; it must finish (its steps are in the event log)",
-            title="failover running",
-            severity="warning",
-            markup=False,
-        )
-        return True
-
-    async def wait_for_run(self) -> None:
-        """Let a running failover finish when the console closes anyway (terminal lost)."""
-        worker = self._run_worker
-        if worker is not None and not worker.is_finished:
-            with contextlib.suppress(WorkerCancelled, WorkerFailed):
-                await worker.wait()
-
-    def _track(self, worker: Worker[None]) -> None:
-        self._workers = [*self.workers, worker]
-
-    @property
-    def workers(self) -> list[Worker[None]]:
-        """The workers started here that may still run (the run is never cancelled)."""
-        return [w for w in self._workers if not w.is_finished and w is not self._run_worker]
+        super()._redraw()
 
 
 class FailoverKeys:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic
 
 from textual.message import Message
 
@@ -14,6 +14,7 @@ from rdconsole.core.rsync_progress import SyncProgress
 from rdconsole.ops.console_replication import ReplicationStanding
 from rdconsole.ops.failover_flow import FailoverOutcome, FailoverPreview, Standing
 from rdconsole.ops.sync import SyncOutcome
+from rdconsole.ui.runs import StepT
 
 if TYPE_CHECKING:
     # The replication flow loads the database driver: only when a runner first uses it.
@@ -75,6 +76,33 @@ class SyncFinished(Message, bubble=False):
         self.outcome = outcome
 
 
+class RunStepped(Message, Generic[StepT], bubble=False):
+    """A step of a run started from the console changed state (never replaced: each one is
+    shown). Posted as the failover's or the replication's own kind."""
+
+    def __init__(self, step: StepT, status: str, detail: str, at: float) -> None:
+        super().__init__()
+        self.step = step
+        self.status = status
+        """``running``, ``done`` or ``failed``."""
+        self.detail = detail
+        self.at = at
+        """``time.monotonic()`` when the runner reported it."""
+
+
+class RunProgress(Message, Generic[StepT], bubble=False):
+    """How a long step of a run stands; a newer one (of the same kind, for the same step)
+    replaces an unhandled older one."""
+
+    def __init__(self, step: StepT, text: str) -> None:
+        super().__init__()
+        self.step = step
+        self.text = text
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, type(self)) and message.step.id == self.step.id
+
+
 class FailoverStood(Message, bubble=False):
     """state_dir was read: the promotion marker and an interrupted run, if any."""
 
@@ -103,29 +131,12 @@ class FailoverPreviewed(Message, bubble=False):
         """Which request it answers: only the newest one is shown."""
 
 
-class FailoverStepped(Message, bubble=False):
+class FailoverStepped(RunStepped[Step], bubble=False):
     """A step of the console's failover changed state (never replaced: each one is shown)."""
 
-    def __init__(self, step: Step, status: str, detail: str, at: float) -> None:
-        super().__init__()
-        self.step = step
-        self.status = status
-        """``running``, ``done`` or ``failed``."""
-        self.detail = detail
-        self.at = at
-        """``time.monotonic()`` when the runner reported it."""
 
-
-class FailoverProgress(Message, bubble=False):
+class FailoverProgress(RunProgress[Step], bubble=False):
     """How a waiting step stands (the drain); a newer one replaces an unhandled older one."""
-
-    def __init__(self, step: Step, text: str) -> None:
-        super().__init__()
-        self.step = step
-        self.text = text
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, FailoverProgress) and message.step.id == self.step.id
 
 
 class FailoverFinished(Message, bubble=False):
@@ -160,29 +171,12 @@ class ReplicationPreviewed(Message, bubble=False):
         """Which request it answers: only the newest one is shown."""
 
 
-class ReplicationStepped(Message, bubble=False):
+class ReplicationStepped(RunStepped[ReplicationStep], bubble=False):
     """A step of the console's setup, rejoin or failback changed state (never replaced)."""
 
-    def __init__(self, step: ReplicationStep, status: str, detail: str, at: float) -> None:
-        super().__init__()
-        self.step = step
-        self.status = status
-        """``running``, ``done`` or ``failed``."""
-        self.detail = detail
-        self.at = at
-        """``time.monotonic()`` when the runner reported it."""
 
-
-class ReplicationProgress(Message, bubble=False):
+class ReplicationProgress(RunProgress[ReplicationStep], bubble=False):
     """How a long step stands (the snapshot's bytes); a newer one replaces an older one."""
-
-    def __init__(self, step: ReplicationStep, text: str) -> None:
-        super().__init__()
-        self.step = step
-        self.text = text
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, ReplicationProgress) and message.step.id == self.step.id
 
 
 class ReplicationFinished(Message, bubble=False):

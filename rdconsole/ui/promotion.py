@@ -1,24 +1,21 @@
 """A failover as the console shows it: the wording of the checklist, the plan and the standing
-banner, the state of a run started here, and the observer the runner calls.
+banner, and the state of a run started here (``ui.runs`` holds what it shares with setup, rejoin
+and failback).
 
-Plain Python (no textual): the App hands in ``post`` to turn the runner's reports into
-messages. The runner calls the observer from the worker's coroutine on the App's loop, so each
-call only posts: no rendering happens here.
+Plain Python (no textual): no rendering happens here.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from rdconsole.core.durations import format_duration
 from rdconsole.core.evidence import MasterState, MasterVerdict
 from rdconsole.core.failover import Check, ChecklistItem, PromotionMarker
 from rdconsole.core.failover_plan import Plan, Step
 from rdconsole.core.verdict import Severity
 from rdconsole.ops.failover_flow import FailoverExit, FailoverOutcome, FailoverPreview, Interrupted
+from rdconsole.ui.runs import ConsoleRun
 
 SEVERITY = {Check.PASS: Severity.OK, Check.WARN: Severity.WARNING, Check.BLOCK: Severity.CRITICAL}
 """How a checklist state is coloured (the symbol and the word carry it without colour)."""
@@ -28,9 +25,6 @@ MASTER_SEVERITY = {
     MasterState.UP: Severity.OK,
     MasterState.UNCERTAIN: Severity.UNKNOWN,
 }
-
-MARKS = {"pending": "·", "running": "…", "done": "✔", "failed": "✖"}
-"""A step's state in the run view and the event log."""
 
 
 def item_line(item: ChecklistItem, override: str | None) -> str:
@@ -57,10 +51,6 @@ def risk_line(preview: FailoverPreview) -> str:
         if item.key == "risk":
             return f"{item.state.symbol} {item.why}"
     return "—"
-
-
-def step_heading(step: Step) -> str:
-    return f"{step.id} [{step.host}] {step.title}"
 
 
 def plan_title(plan: Plan) -> str:
@@ -101,79 +91,21 @@ def interrupted_line(run: Interrupted) -> str:
     )
 
 
-def exit_word(outcome: FailoverOutcome) -> str:
-    return outcome.exit.name
-
-
-@dataclass
-class StepRow:
-    """One step of the console's run as shown."""
-
-    step: Step
-    status: str = "pending"
-    started: float | None = None
-    """``time.monotonic()`` when it started."""
-    seconds: float | None = None
-    """How long it took (done or failed)."""
-    detail: str = ""
-
-    def line(self, now: float) -> str:
-        """``✔ 03-stop-replication Stop replication (0.2 s)``; a running step shows its age."""
-        took = self.seconds
-        if took is None and self.status == "running" and self.started is not None:
-            took = max(0.0, now - self.started)
-        timing = f" ({_seconds(took)})" if took is not None else ""
-        return f"{MARKS.get(self.status, '?')} {self.step.id} {self.step.title}{timing}"
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.1f} s" if value < 60 else format_duration(value)
-
-
-class RunState:
+class RunState(ConsoleRun[Step, FailoverOutcome]):
     """The console's failover: each step's state and time, the wait's progress, the outcome."""
 
+    STARTING = "checking again under the failover lock (nothing changed yet)"
+
     def __init__(self, standby: str, plan: Plan) -> None:
+        super().__init__(
+            plan.steps,
+            kind="failover",
+            label=f"failover {standby}",
+            headline=f"failover to {standby}",
+            title=f"{plan.path}: promoting {standby}",
+        )
         self.standby = standby
         self.path = plan.path
-        self.rows = {step.id: StepRow(step) for step in plan.steps}
-        self.progress = ""
-        """The waiting step's progress (drain: bytes left, stalled for)."""
-        self.outcome: FailoverOutcome | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.outcome is not None
-
-    @property
-    def current(self) -> StepRow | None:
-        """The running step, else the first not done."""
-        rows = list(self.rows.values())
-        running = [row for row in rows if row.status == "running"]
-        if running:
-            return running[0]
-        return next((row for row in rows if row.status != "done"), None)
-
-    def stepped(self, step: Step, status: str, detail: str, at: float) -> str:
-        """Take in a step's new state; returns its event-log line."""
-        row = self.rows.setdefault(step.id, StepRow(step))
-        row.status, row.detail = status, detail
-        if status == "running":
-            row.started, row.seconds = at, None
-            self.progress = ""
-        elif row.started is not None:
-            row.seconds = max(0.0, at - row.started)
-        line = row.line(at)
-        return f"{line}: {detail}" if detail and status != "running" else line
-
-    def phase(self, now: float) -> str:
-        """One line: what the run is doing (or how it ended)."""
-        if self.outcome is not None:
-            return f"{exit_word(self.outcome)}: {self.outcome.message}"
-        row = self.current
-        if row is None or row.status == "pending":
-            return "checking again under the failover lock (nothing changed yet)"
-        return row.line(now) + (f": {self.progress}" if self.progress else "")
 
     @property
     def done(self) -> bool:
@@ -198,21 +130,3 @@ def banner_lines(
     if marker is not None:
         lines.append(promoted_line(marker, master, now.tzinfo))
     return lines
-
-
-class ConsoleObserver:
-    """``FailoverObserver`` for the console: each report becomes a posted message."""
-
-    def __init__(
-        self,
-        stepped: Callable[[Step, str, str, float], None],
-        progress: Callable[[Step, str], None],
-    ) -> None:
-        self._stepped = stepped
-        self._progress = progress
-
-    def step(self, step: Step, status: str, detail: str) -> None:
-        self._stepped(step, status, detail, time.monotonic())
-
-    def progress(self, step: Step, text: str) -> None:
-        self._progress(step, text)

@@ -1,26 +1,21 @@
-"""Setup, rejoin and failback as the console shows them: the words of the screens, the state of
-a run started here, and the observer the runner calls.
+"""Setup, rejoin and failback as the console shows them: the words of the screens and the state
+of a run started here (``ui.runs`` holds what it shares with the failover).
 
-Plain Python (no textual): the observer only hands each report to a callable that posts a
-message; no rendering happens here.
+Plain Python (no textual): no rendering happens here.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rdconsole.core.durations import format_duration
 from rdconsole.core.failover import Check
 from rdconsole.core.replication_plan import Step
 from rdconsole.ops.console_replication import Procedure
-from rdconsole.ui.promotion import MARKS
+from rdconsole.ui.runs import ConsoleRun
 
 if TYPE_CHECKING:
     # The replication flow loads the database driver: only when a runner first uses it.
-    from rdconsole.ops.replication_flow import Outcome, ReplicationPreview
+    from rdconsole.ops.replication_flow import Outcome, ReplicationPreview  # noqa: F401 (Outcome: named in a string below)
 
 PALETTE: dict[Procedure, tuple[str, str]] = {
     "setup": (
@@ -85,102 +80,21 @@ def overwrite_names(text: str) -> tuple[str, ...]:
     return tuple(name for name in text.replace(",", " ").split() if name)
 
 
-def exit_word(outcome: Outcome) -> str:
-    return outcome.exit.name
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.1f} s" if value < 60 else format_duration(value)
-
-
-@dataclass
-class RunRow:
-    """One step of the console's run as shown."""
-
-    step: Step
-    status: str = "pending"
-    started: float | None = None
-    """``time.monotonic()`` when it started."""
-    seconds: float | None = None
-    """How long it took (done or failed)."""
-    detail: str = ""
-
-    def line(self, now: float) -> str:
-        """``✔ 04-snapshot Snapshot rd-master into rd-standby (3.2 s)``; a running step shows
-        its age."""
-        took = self.seconds
-        if took is None and self.status == "running" and self.started is not None:
-            took = max(0.0, now - self.started)
-        timing = f" ({_seconds(took)})" if took is not None else ""
-        return f"{MARKS.get(self.status, '?')} {self.step.id} {self.step.title}{timing}"
-
-
-class ReplicationRun:
+class ReplicationRun(ConsoleRun[Step, "Outcome"]):
     """The console's setup, rejoin or failback: each step's state and time, the running step's
-    progress, the outcome."""
+    progress (the snapshot's bytes and rate), the outcome."""
+
+    STARTING = "starting: taking the lock (nothing changed yet)"
 
     def __init__(self, preview: ReplicationPreview, title: str) -> None:
-        self.procedure = preview.procedure
-        self.title = title
-        self.rows = {step.id: RunRow(step) for step in preview.steps}
-        self.progress = ""
-        """The running step's progress (the snapshot's bytes and rate)."""
-        self.outcome: Outcome | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.outcome is not None
+        procedure = preview.procedure
+        super().__init__(
+            preview.steps, kind=procedure, label=procedure, headline=procedure, title=title
+        )
+        self.procedure = procedure
 
     @property
     def done(self) -> bool:
         from rdconsole.ops.replication_flow import ReplicationExit
 
         return self.outcome is not None and self.outcome.exit is ReplicationExit.DONE
-
-    @property
-    def current(self) -> RunRow | None:
-        """The running step, else the first not done."""
-        rows = list(self.rows.values())
-        running = [row for row in rows if row.status == "running"]
-        if running:
-            return running[0]
-        return next((row for row in rows if row.status != "done"), None)
-
-    def stepped(self, step: Step, status: str, detail: str, at: float) -> str:
-        """Take in a step's new state; returns its event-log line."""
-        row = self.rows.setdefault(step.id, RunRow(step))
-        row.status, row.detail = status, detail
-        if status == "running":
-            row.started, row.seconds = at, None
-            self.progress = ""
-        elif row.started is not None:
-            row.seconds = max(0.0, at - row.started)
-        line = row.line(at)
-        return f"{line}: {detail}" if detail and status != "running" else line
-
-    def phase(self, now: float) -> str:
-        """One line: what the run is doing (or how it ended)."""
-        if self.outcome is not None:
-            return f"{exit_word(self.outcome)}: {self.outcome.message}"
-        row = self.current
-        if row is None or row.status == "pending":
-            return "starting: taking the lock (nothing changed yet)"
-        return row.line(now) + (f": {self.progress}" if self.progress else "")
-
-
-class RunReporter:
-    """``RunObserver`` for the console: each report is handed on with its time."""
-
-    def __init__(
-        self,
-        stepped: Callable[[Step, str, str, float], None],
-        progress: Callable[[Step, str], None],
-    ) -> None:
-        self._stepped = stepped
-        self._progress = progress
-
-    def step(self, step: Step, status: str, detail: str) -> None:
-        self._stepped(step, status, detail, time.monotonic())
-
-    def progress(self, step: Step, text: str) -> None:
-        self._progress(step, text)

@@ -9,19 +9,18 @@ own: only the ``ReplicationRunner`` protocol. The pollers keep running during a 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
-from textual.worker import Worker, WorkerCancelled, WorkerFailed
+from textual.worker import Worker
 
 from rdconsole.config.settings import Settings
 from rdconsole.core.replication_plan import Step
 from rdconsole.ops.console_replication import Procedure, ReplicationStanding, Stage
 from rdconsole.ops.monitor import ReplicationRunner
+from rdconsole.ui.guarded import GuardedControl
 from rdconsole.ui.messages import (
     ReplicationFinished,
     ReplicationPreviewed,
@@ -29,13 +28,13 @@ from rdconsole.ui.messages import (
     ReplicationStepped,
     ReplicationStood,
 )
-from rdconsole.ui.replicating import PALETTE, ReplicationRun, RunReporter, dialog_title, exit_word
+from rdconsole.ui.replicating import PALETTE, ReplicationRun, dialog_title
+from rdconsole.ui.runs import StepReporter
 from rdconsole.ui.screens.replication import ReplicationRunScreen, ReplicationScreen
-from rdconsole.ui.screens.sync import StandbyChooser
 
 if TYPE_CHECKING:
     # The replication flow loads the database driver: only when a runner first uses it.
-    from rdconsole.ops.replication_flow import Outcome, ReplicationPreview
+    from rdconsole.ops.replication_flow import ReplicationPreview
     from rdconsole.ui.app import RdConsoleApp
 
 PREVIEW_TIMEOUT = 120.0
@@ -49,26 +48,18 @@ STAGE_OF: dict[str, Stage | None] = {
 """When each procedure is offered (None: always)."""
 
 
-class ReplicationControl:
+class ReplicationControl(GuardedControl[ReplicationRunner, ReplicationRun]):
     """The setup entry, the rejoin and failback keys, their screens and the run."""
 
+    PREVIEW_TIMEOUT = PREVIEW_TIMEOUT
+    STEPPED = ReplicationStepped
+    PROGRESS = ReplicationProgress
+
     def __init__(self, app: RdConsoleApp, settings: Settings, runner: ReplicationRunner | None):
-        self._app = app
-        self._settings = settings
-        self.runner = runner
+        super().__init__(app, settings, runner)
         self.standing = ReplicationStanding(Stage.NONE)
         """What the promotion marker said at the last read."""
-        self.run: ReplicationRun | None = None
-        """The run started here (kept after it ended, for its view)."""
         self._screen: ReplicationScreen | None = None
-        self._asked = 0
-        """Checks asked for so far: a slower, older answer is not shown over a newer one."""
-        self._run_worker: Worker[None] | None = None
-        self._workers: list[Worker[None]] = []
-
-    @property
-    def running(self) -> bool:
-        return self.run is not None and not self.run.finished
 
     def offered(self, procedure: str) -> bool:
         stage = STAGE_OF[procedure]
@@ -95,19 +86,13 @@ class ReplicationControl:
         runner = self.runner
         if runner is None:
             return
-        self._track(
-            self._app.run_worker(
-                self._read(runner),
-                name="replication standing",
-                group="replication-standing",
-                description="read the promotion marker",
-                exclusive=True,
-                exit_on_error=False,
-            )
+        self._read_standing(
+            runner.standing,
+            ReplicationStood,
+            name="replication standing",
+            group="replication-standing",
+            description="read the promotion marker",
         )
-
-    async def _read(self, runner: ReplicationRunner) -> None:
-        self._app.post_message(ReplicationStood(await runner.standing()))
 
     def stood(self, message: ReplicationStood) -> None:
         old, new = self.standing, message.standing
@@ -125,16 +110,7 @@ class ReplicationControl:
         if procedure != "setup":
             self._open(procedure, self.standing.standby or "?")
             return
-        names = [standby.name for standby in self._settings.standbys]
-        if len(names) == 1:
-            self._open(procedure, names[0])
-            return
-
-        def chosen(name: str | None) -> None:
-            if name is not None:
-                self._open(procedure, name)
-
-        self._app.push_screen(StandbyChooser(names, title="set up which standby?"), chosen)
+        self._choose_standby("set up which standby?", partial(self._open, procedure))
 
     def _open(self, procedure: Procedure, standby: str) -> None:
         master = self._settings.master.name
@@ -151,37 +127,23 @@ class ReplicationControl:
         runner = self.runner
         if runner is None:
             return
-        self._asked += 1
+        ask = self._ask()
         target = standby if procedure == "setup" else None
-        self._track(
-            self._app.run_worker(
-                self._preview(runner, procedure, target, overwrite, self._asked),
-                name=procedure,
-                group="replication-preview",
-                description=f"{procedure} checks",
-                exclusive=True,
-                exit_on_error=False,
-            )
+        self._spawn(
+            self._checks(
+                partial(runner.preview, procedure, target, overwrite=overwrite),
+                partial(self._previewed, procedure, ask),
+            ),
+            name=procedure,
+            group="replication-preview",
+            description=f"{procedure} checks",
         )
 
-    async def _preview(
-        self,
-        runner: ReplicationRunner,
-        procedure: Procedure,
-        standby: str | None,
-        overwrite: tuple[str, ...],
-        ask: int,
-    ) -> None:
-        try:
-            async with asyncio.timeout(PREVIEW_TIMEOUT):
-                preview = await runner.preview(procedure, standby, overwrite=overwrite)
-        except TimeoutError:
-            failure = f"the checks did not finish within {PREVIEW_TIMEOUT:g} s"
-            self._app.post_message(ReplicationPreviewed(procedure, None, failure, ask=ask))
-        except Exception as error:  # shown on the screen: the operator must see why
-            self._app.post_message(ReplicationPreviewed(procedure, None, repr(error), ask=ask))
-        else:
-            self._app.post_message(ReplicationPreviewed(procedure, preview, ask=ask))
+    @staticmethod
+    def _previewed(
+        procedure: str, ask: int, preview: ReplicationPreview | None, failure: str
+    ) -> ReplicationPreviewed:
+        return ReplicationPreviewed(procedure, preview, failure, ask=ask)
 
     def previewed(self, message: ReplicationPreviewed) -> None:
         if message.ask != self._asked:
@@ -201,58 +163,26 @@ class ReplicationControl:
 
     def _confirmed(self, procedure: str, title: str, preview: ReplicationPreview | None) -> None:
         self._screen = None
-        runner = self.runner
-        if preview is None or runner is None:
-            self._app.log_event(f"{procedure}: cancelled; nothing changed")
-            return
-        if not self.running:
-            self._start(runner, preview, title)
+        self._go(procedure, preview, partial(self._start, title=title))
 
     # The run -------------------------------------------------------------------------------------
 
-    def _start(self, runner: ReplicationRunner, preview: ReplicationPreview, title: str) -> None:
-        state = ReplicationRun(preview, title)
-        self.run = state
-        reporter = RunReporter(self._post_step, self._post_progress)
-        self._app.refresh_bindings()
-        self._app.log_event(f"{preview.procedure}: confirmed; started from the console")
-        self._run_worker = self._app.run_worker(
-            self._run(runner, preview, reporter),
+    def _start(self, runner: ReplicationRunner, preview: ReplicationPreview, *, title: str) -> None:
+        self._start_run(
+            ReplicationRun(preview, title),
+            partial(self._run, runner, preview),
+            started=f"{preview.procedure}: confirmed; started from the console",
             name=preview.procedure,
             group="replication",
             description=title,
-            exclusive=True,
-            exit_on_error=False,
+            screen=ReplicationRunScreen,
         )
-        self._track(self._run_worker)
-        self._app.push_screen(ReplicationRunScreen(state))
-
-    def _post_step(self, step: Step, status: str, detail: str, at: float) -> None:
-        self._app.post_message(ReplicationStepped(step, status, detail, at))
-
-    def _post_progress(self, step: Step, text: str) -> None:
-        self._app.post_message(ReplicationProgress(step, text))
 
     async def _run(
-        self, runner: ReplicationRunner, preview: ReplicationPreview, reporter: RunReporter
+        self, runner: ReplicationRunner, preview: ReplicationPreview, reporter: StepReporter[Step]
     ) -> None:
         outcome = await runner.run(preview, reporter)
         self._app.post_message(ReplicationFinished(preview.procedure, outcome))
-
-    def stepped(self, message: ReplicationStepped) -> None:
-        state = self.run
-        if state is None:
-            return
-        line = state.stepped(message.step, message.status, message.detail, message.at)
-        self._app.log_event(f"{state.procedure}: {line}")
-        self._redraw()
-
-    def progressed(self, message: ReplicationProgress) -> None:
-        state = self.run
-        if state is None or state.finished:
-            return
-        state.progress = message.text
-        self._redraw()
 
     def finished(self, message: ReplicationFinished) -> None:
         self._end(message.outcome)
@@ -270,60 +200,10 @@ class ReplicationControl:
         else:
             self._app.log_event(f"{worker.description} failed: {worker.error!r}")
 
-    def _end(self, outcome: Outcome) -> None:
-        state = self.run
-        if state is None or state.finished:
-            return
-        state.outcome = outcome
-        word = exit_word(outcome)
-        self._app.log_event(f"{state.procedure}: {word}: {outcome.message}")
-        self._app.notify(
-            outcome.message,
-            title=f"{state.procedure}: {word}",
-            severity="information" if state.done else "error",
-            timeout=30,
-            markup=False,
-        )
-        self._app.bell()
-        self._app.refresh_bindings()
-        self._redraw()
+    def _after_end(self) -> None:
         # A rejoin or failback changed the promotion marker: the keys and the banner follow it.
         self.read_standing()
         self._app.failover.read_standing()
-
-    def _redraw(self) -> None:
-        screen = self._app.screen
-        if isinstance(screen, ReplicationRunScreen) and screen.state is self.run:
-            screen.refresh_state()
-
-    # Quitting -----------------------------------------------------------------------------------
-
-    def hold_quit(self) -> bool:
-        """True, with a warning, while a run started here goes on: it is never cut half-way."""
-        if not self.running or self.run is None:
-            return False
-        self._app.notify(
-            f"a {self.run.procedure} is running; it must finish (its steps are in the event log)",
-            title=f"{self.run.procedure} running",
-            severity="warning",
-            markup=False,
-        )
-        return True
-
-    async def wait_for_run(self) -> None:
-        """Let a running run finish when the console closes anyway (terminal lost)."""
-        worker = self._run_worker
-        if worker is not None and not worker.is_finished:
-            with contextlib.suppress(WorkerCancelled, WorkerFailed):
-                await worker.wait()
-
-    def _track(self, worker: Worker[None]) -> None:
-        self._workers = [*self.workers, worker]
-
-    @property
-    def workers(self) -> list[Worker[None]]:
-        """The workers started here that may still run (the run is never cancelled)."""
-        return [w for w in self._workers if not w.is_finished and w is not self._run_worker]
 
 
 class ReplicationKeys:

@@ -34,6 +34,7 @@ from rdconsole.ops.failover_flow import (
 from rdconsole.ops.preflight import Preflight
 from rdconsole.ui.app import RdConsoleApp, make_app
 from rdconsole.ui.screens.failover import FailoverScreen
+from tests.ui.guarded import checks_shown
 from tests.ui.samples import (
     BINLOG,
     MASTER,
@@ -48,7 +49,6 @@ from tests.ui.samples import (
     sample_settings,
     standby_duplicate_key,
     standby_retrying,
-    wait_until,
 )
 
 MARIADB = vocabulary_for(Flavor.MARIADB, (10, 11, 6))
@@ -198,12 +198,6 @@ def failover_app(
 
 async def open_failover(pilot: Pilot[None]) -> None:
     """Both scripted polls, then ``f``: leaves the screen showing the checks."""
-    app = pilot.app
-    assert isinstance(app, RdConsoleApp)
     await play_scenario(pilot)
     await pilot.press("f")
-    await wait_until(pilot, lambda: isinstance(app.screen, FailoverScreen))
-    screen = app.screen
-    assert isinstance(screen, FailoverScreen)
-    await wait_until(pilot, lambda: not screen.checking)
-    await pilot.pause()
+    await checks_shown(pilot, FailoverScreen)

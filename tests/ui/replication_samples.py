@@ -35,6 +35,7 @@ from rdconsole.ops.snapshot import SnapshotProgress
 from rdconsole.ui.app import RdConsoleApp, make_app
 from rdconsole.ui.screens.replication import ReplicationScreen
 from tests.ui.failover_samples import FakeFailoverRunner
+from tests.ui.guarded import checks_shown
 from tests.ui.samples import (
     MASTER,
     SCENARIOS,
@@ -260,9 +261,4 @@ async def open_replication(pilot: Pilot[None], key: str | None = None) -> Replic
     else:
         await wait_until(pilot, lambda: app.replication.standing.stage is not Stage.NONE)
         await pilot.press(key)
-    await wait_until(pilot, lambda: isinstance(app.screen, ReplicationScreen))
-    screen = app.screen
-    assert isinstance(screen, ReplicationScreen)
-    await wait_until(pilot, lambda: not screen.checking)
-    await pilot.pause()
-    return screen
+    return await checks_shown(pilot, ReplicationScreen)

@@ -19,7 +19,7 @@ from rdconsole.ops.failover_flow import (
 from rdconsole.ui.app import RdConsoleApp
 from rdconsole.ui.messages import FailoverPreviewed
 from rdconsole.ui.panels.banner import StandingBanner
-from rdconsole.ui.screens.failover import FailoverReport, FailoverRunScreen, FailoverScreen
+from rdconsole.ui.screens.failover import FailoverRunScreen, FailoverScreen
 from tests.ui.failover_samples import (
     DONE_MESSAGE,
     FENCED,
@@ -32,6 +32,7 @@ from tests.ui.failover_samples import (
     sample_plan,
     sample_preview,
 )
+from tests.ui.guarded import confirm_button, on_top, report, run_lines, type_into, verdict
 from tests.ui.samples import STANDBY, play_scenario, scenario_app, wait_until
 from tests.ui.test_console import event_lines
 
@@ -47,39 +48,12 @@ INTERRUPTED = (
 
 
 def failover_screen(app: RdConsoleApp) -> FailoverScreen:
-    screen = app.screen
-    assert isinstance(screen, FailoverScreen)
-    return screen
-
-
-def report(app: RdConsoleApp) -> list[str]:
-    return failover_screen(app).query_one(FailoverReport).texts
-
-
-def verdict(app: RdConsoleApp) -> str:
-    return str(failover_screen(app).query_one("#failover-verdict", Label).content)
-
-
-def confirm_button(app: RdConsoleApp) -> Button:
-    return failover_screen(app).query_one("#confirm", Button)
+    return on_top(app, FailoverScreen)
 
 
 def banner(app: RdConsoleApp) -> list[str]:
     widget = app.query_one(StandingBanner)
     return list(widget.lines) if widget.display else []
-
-
-async def type_into(pilot: Pilot[None], field: str, text: str, *, enter: bool = False) -> None:
-    """Focus ``field`` (as Tab would) and type ``text`` key by key."""
-    app = pilot.app
-    assert isinstance(app, RdConsoleApp)
-    widget = failover_screen(app).query_one(f"#{field}", Input)
-    widget.focus()
-    await pilot.pause()
-    await pilot.press(*[{" ": "space", "-": "minus"}.get(c, c) for c in text])
-    if enter:
-        await pilot.press("enter")
-    await pilot.pause()
 
 
 async def checked_again(pilot: Pilot[None], runner: FakeFailoverRunner, count: int) -> None:
@@ -273,12 +247,6 @@ async def confirm(pilot: Pilot[None]) -> None:
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(app.screen, FailoverRunScreen))
     await pilot.pause()
-
-
-def run_lines(app: RdConsoleApp) -> list[str]:
-    screen = app.screen
-    assert isinstance(screen, FailoverRunScreen)
-    return [str(label.content) for label in screen.query(".step").results(Label)]
 
 
 async def test_confirm_runs_the_steps_logs_the_outcome_and_raises_the_banner(

@@ -17,9 +17,9 @@ from rdconsole.core.failover import Check, ChecklistItem
 from rdconsole.ops.console_replication import Stage
 from rdconsole.ui.app import RdConsoleApp
 from rdconsole.ui.promotion import promoted_line
-from rdconsole.ui.screens.failover import FailoverReport
 from rdconsole.ui.screens.replication import ReplicationRunScreen, ReplicationScreen
 from tests.ui.failover_samples import promoted_marker
+from tests.ui.guarded import KEYS, confirm_button, on_top, report, type_into, verdict
 from tests.ui.replication_samples import (
     FAILED_DETAIL,
     PROGRESS,
@@ -38,37 +38,10 @@ from tests.ui.samples import (
 from tests.ui.test_console import event_lines
 
 SIZE = (80, 24)
-KEYS = {" ": "space", "-": "minus", ",": "comma"}
 
 
 def screen_of(app: RdConsoleApp) -> ReplicationScreen:
-    screen = app.screen
-    assert isinstance(screen, ReplicationScreen)
-    return screen
-
-
-def report(app: RdConsoleApp) -> list[str]:
-    return screen_of(app).query_one(FailoverReport).texts
-
-
-def verdict(app: RdConsoleApp) -> str:
-    return str(screen_of(app).query_one("#replication-verdict", Label).content)
-
-
-def confirm_button(app: RdConsoleApp) -> Button:
-    return screen_of(app).query_one("#confirm", Button)
-
-
-async def type_into(pilot: Pilot[None], field: str, text: str, *, enter: bool = False) -> None:
-    """Focus ``field`` (as Tab would) and type ``text`` key by key."""
-    app = pilot.app
-    assert isinstance(app, RdConsoleApp)
-    screen_of(app).query_one(f"#{field}", Input).focus()
-    await pilot.pause()
-    await pilot.press(*[KEYS.get(c, c) for c in text])
-    if enter:
-        await pilot.press("enter")
-    await pilot.pause()
+    return on_top(app, ReplicationScreen)
 
 
 async def confirm(pilot: Pilot[None], word: str) -> ReplicationRunScreen:
