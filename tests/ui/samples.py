@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Label
 
 from rdconsole.config.settings import (
     AudioConfig,
@@ -48,6 +47,8 @@ from rdconsole.core.sync_plan import mirror_command, shell_line
 from rdconsole.ops.monitor import FailoverRunner
 from rdconsole.ops.sync import SyncExit, SyncObserver, SyncOutcome, mirror_source, mirror_target
 from rdconsole.ui.app import RdConsoleApp, make_app
+from rdconsole.ui.panels.audio import SyncLine
+from rdconsole.ui.panels.field import Row
 
 MASTER = "rd-master"
 STANDBY = "rd-standby"
@@ -511,8 +512,8 @@ async def play_sync(pilot: Pilot[None]) -> None:
     file = f"{runner.files[-1]} ({runner.progress.file_percent}%)"
 
     def drawn() -> bool:  # the newest state (drawn at most every 0.1 s)
-        shown = str(panel.query_one("#sync-file .value", Label).content)
-        return shown == file and str(panel.query_one("#sync-counts", Label).content) == counts
+        shown = panel.query_one("#sync-file", Row).value
+        return shown == file and panel.query_one(SyncLine).counts == counts
 
     await wait_until(pilot, drawn)
     await pilot.pause()

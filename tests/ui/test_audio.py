@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Label, Log, ProgressBar
+from textual.widgets import Button, Label, Log
 
 from rdconsole.config.settings import AudioConfig, HostConfig, MySQLEndpoint
 from rdconsole.core.audio import AudioSnapshot
@@ -17,7 +17,8 @@ from rdconsole.ops.monitor import Collector
 from rdconsole.ops.sync import SyncObserver, SyncOutcome
 from rdconsole.ui.app import RdConsoleApp, make_app
 from rdconsole.ui.messages import AudioPolled
-from rdconsole.ui.panels.audio import AudioPanel
+from rdconsole.ui.panels.audio import AudioPanel, SyncLine
+from rdconsole.ui.panels.field import Row
 from rdconsole.ui.screens import HelpScreen, RsyncLogScreen, SyncPreviewScreen
 from rdconsole.ui.screens.sync import StandbyChooser
 from tests.ui.samples import (
@@ -47,7 +48,7 @@ SIZE = (80, 24)
 
 
 def audio_field(app: RdConsoleApp, name: str) -> str:
-    return str(app.query_one(f"#audio-0 #{name} .value", Label).content)
+    return app.query_one(f"#audio-0 #{name}", Row).value
 
 
 def panel(app: RdConsoleApp) -> AudioPanel:
@@ -146,8 +147,8 @@ async def test_a_run_started_elsewhere_shows_from_the_state_file() -> None:
         assert panel(app).has_class("-running")
         assert panel(app).border_subtitle == "pid 4321 syncing, checked 14:03:22"
         assert audio_field(app, "sync-file") == "010044_001.wav (40%)"
-        assert str(app.query_one("#sync-counts", Label).content) == "15 left, 4 done"
-        assert app.query_one(ProgressBar).percentage == pytest.approx(0.625)
+        assert app.query_one(SyncLine).counts == "15 left, 4 done"
+        assert app.query_one(SyncLine).percent == pytest.approx(62.5)
 
 
 async def test_sync_keys_hidden_without_a_runner_or_without_audio() -> None:
@@ -231,9 +232,9 @@ async def test_confirmed_sync_streams_progress_and_logs_the_outcome(
         counts = f"{SYNC_TOTAL - done} left, {done} done"
         # Drawn at most every 0.1 s: wait for the newest state.
         await wait_until(pilot, lambda: audio_field(app, "sync-file") == f"{SYNC_FILES[-1]} (66%)")
-        assert str(app.query_one("#sync-counts", Label).content) == counts
+        assert app.query_one(SyncLine).counts == counts
         assert audio_field(app, "sync-rate") == "10.5 MiB/s, file ETA 3s"
-        assert app.query_one(ProgressBar).percentage == pytest.approx(done / SYNC_TOTAL)
+        assert app.query_one(SyncLine).percent == pytest.approx(100 * done / SYNC_TOTAL)
         assert str(panel(app).border_subtitle).startswith("console syncing")
         await pilot.press("s")  # dimmed: nothing happens
         await pilot.pause()
@@ -380,7 +381,10 @@ async def test_help_explains_the_audio_panel_and_keys() -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = "\n".join(str(label.content) for label in app.screen.query(Label).results(Label))
+        text = "\n".join(
+            [str(label.content) for label in app.screen.query(Label).results(Label)]
+            + [f"{row.key} {row.value}" for row in app.screen.query(Row).results(Row)]
+        )
         assert "shows its dry run first" in text and "rsync's lines" in text
         assert "guard: the master's guard file" in text and "STALE" in text
 

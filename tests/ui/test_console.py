@@ -14,6 +14,7 @@ from rdconsole.core.model import HostSnapshot
 from rdconsole.ops.monitor import Collector
 from rdconsole.ui.app import RdConsoleApp, make_app
 from rdconsole.ui.panels import EventLog
+from rdconsole.ui.panels.field import Row
 from rdconsole.ui.screens import HelpScreen
 from tests.ui.samples import (
     DUPLICATE,
@@ -98,7 +99,7 @@ def header(app: RdConsoleApp) -> str:
 
 
 def field(app: RdConsoleApp, panel: str, name: str) -> str:
-    return str(app.query_one(f"#{panel} #{name} .value", Label).content)
+    return app.query_one(f"#{panel} #{name}", Row).value
 
 
 def event_lines(app: RdConsoleApp) -> str:
@@ -231,7 +232,10 @@ async def test_help_opens_with_question_mark_and_closes() -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = "\n".join(str(label.content) for label in app.screen.query(Label).results(Label))
+        text = "\n".join(
+            [str(label.content) for label in app.screen.query(Label).results(Label)]
+            + [f"{row.key} {row.value}" for row in app.screen.query(Row).results(Row)]
+        )
         assert "poll every host now" in text and "UNKNOWN (NULL)" in text
         assert "stop the master" not in text, "no drills, so none in the help"
         await pilot.press("escape")

@@ -4,10 +4,16 @@ and a sync in progress (whoever started it)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
+from rich.console import RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, ProgressBar
+from textual.containers import Vertical
+from textual.renderables.bar import Bar
+from textual.widget import Widget
 
 from rdconsole.core.audio import AudioSnapshot
 from rdconsole.core.verdict import Severity
@@ -19,7 +25,7 @@ from rdconsole.ui.panels.audio_words import (
     last_text,
     mirror_text,
 )
-from rdconsole.ui.panels.field import Field, set_severity
+from rdconsole.ui.panels.field import Row, set_severity
 from rdconsole.ui.panels.words import with_symbol
 
 
@@ -40,16 +46,13 @@ class AudioPanel(Vertical):
     def compose(self) -> ComposeResult:
         # While a run shows, guard and cuts give way (ACTIVE already says the guard is there;
         # the problems list keeps the missing cuts), so the panel fits under the master at 80x24.
-        yield Field("guard", "waiting for the first check", id="guard", classes="idle")
-        yield Field("mirror", id="mirror")
-        yield Field("last", id="last")
-        yield Field("cuts", id="cuts", classes="idle")
-        with Horizontal(id="sync-progress", classes="running"):
-            yield Label("sync", classes="key")
-            yield ProgressBar(total=100, show_eta=False, id="sync-bar")
-            yield Label("", id="sync-counts", markup=False)
-        yield Field("file", id="sync-file", classes="running")
-        yield Field("rate", id="sync-rate", classes="running")
+        yield Row("guard", "waiting for the first check", id="guard", classes="idle")
+        yield Row("mirror", id="mirror")
+        yield Row("last", id="last")
+        yield Row("cuts", id="cuts", classes="idle")
+        yield SyncLine(id="sync-progress", classes="running")
+        yield Row("file", id="sync-file", classes="running")
+        yield Row("rate", id="sync-rate", classes="running")
 
     def show(self, audio: AudioSnapshot, run: RunView | None, now: datetime) -> None:
         """The latest check, and the run in progress (None: none)."""
@@ -74,12 +77,12 @@ class AudioPanel(Vertical):
 
     def _draw(self, audio: AudioSnapshot, now: datetime) -> None:
         run = self._run
-        self.query_one("#guard", Field).show(*guard_text(audio, now))
-        self.query_one("#mirror", Field).show(*mirror_text(audio))
-        self.query_one("#last", Field).show(
+        self.query_one("#guard", Row).show(*guard_text(audio, now))
+        self.query_one("#mirror", Row).show(*mirror_text(audio))
+        self.query_one("#last", Row).show(
             *last_text(audio.last, run is not None, now, self._stale_after)
         )
-        self.query_one("#cuts", Field).show(*cuts_text(audio))
+        self.query_one("#cuts", Row).show(*cuts_text(audio))
         self._show_run()
 
     def show_failure(self, failure: str) -> None:
@@ -99,7 +102,7 @@ class AudioPanel(Vertical):
         audio, now = self._audio, self._shown_at
         if was_running != (run is not None) and audio is not None and now is not None:
             # The last run's STALE warning only counts while nothing runs.
-            self.query_one("#last", Field).show(
+            self.query_one("#last", Row).show(
                 *last_text(audio.last, run is not None, now, self._stale_after)
             )
         self._show_run()
@@ -113,10 +116,75 @@ class AudioPanel(Vertical):
             self.border_subtitle = self._checked
             return
         self.border_subtitle = f"{run.origin} syncing, {self._checked}"
-        bar = self.query_one(ProgressBar)
-        bar.display = run.overall_percent is not None
-        if run.overall_percent is not None:
-            bar.update(progress=run.overall_percent)
-        self.query_one("#sync-counts", Label).update(run.counts)
-        self.query_one("#sync-file", Field).show(run.file)
-        self.query_one("#sync-rate", Field).show(run.rate)
+        self.query_one(SyncLine).show(run.overall_percent, run.counts)
+        self.query_one("#sync-file", Row).show(run.file)
+        self.query_one("#sync-rate", Row).show(run.rate)
+
+
+class SyncLine(Widget):
+    """``sync   ━━━╺━━━━  18% 33 left, 7 done``: the run's share of the file list as a bar and
+    its file counts, drawn by one widget. It is redrawn up to ten times a second while a sync
+    runs, and being one line high it never needs a layout pass (a ProgressBar and two Labels
+    took one per update, which a keypress arriving meanwhile waited for).
+
+    The stylesheet sets the parts through the component classes ``sync-line--key`` (``width``
+    is the key column's), ``sync-line--bar`` (``width``, ``color`` of the done part and
+    ``background`` of the rest) and ``sync-line--counts``.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "sync-line--key",
+        "sync-line--bar",
+        "sync-line--counts",
+    }
+    DEFAULT_CSS = """
+    SyncLine {
+        height: 1;
+    }
+    """
+
+    PERCENT_WIDTH = 5
+    """Right-aligned ``100%``, as Textual's ProgressBar shows it."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.percent: float | None = None
+        """Share of the file list done (0-100); None: not known yet, no bar."""
+        self.counts = ""
+
+    def show(self, percent: float | None, counts: str) -> None:
+        if (percent, counts) == (self.percent, self.counts):
+            return
+        self.percent, self.counts = percent, counts
+        self.refresh()
+
+    def render(self) -> RenderableType:
+        grid = Table.grid(expand=True)
+        width = self.get_component_styles("sync-line--key").width
+        grid.add_column(width=width.cells if width else None, no_wrap=True)
+        cells: list[RenderableType] = [
+            Text("sync", self.get_component_rich_style("sync-line--key"), end="")
+        ]
+        if self.percent is not None:
+            bar = self.get_component_styles("sync-line--bar").width
+            bar_width = bar.cells if bar and bar.cells else 8
+            style = self.get_component_rich_style("sync-line--bar")
+            grid.add_column(width=bar_width, no_wrap=True)
+            grid.add_column(width=self.PERCENT_WIDTH, no_wrap=True, justify="right")
+            grid.add_column(width=1)
+            # In half cells, rounded down, as Textual's ProgressBar draws it.
+            done = int(min(max(self.percent, 0.0), 100.0) / 100 * bar_width * 2) / 2
+            cells += [
+                Bar(
+                    (0, done),
+                    highlight_style=Style.from_color(style.color),
+                    background_style=Style.from_color(style.bgcolor),
+                    width=bar_width,
+                ),
+                Text(f"{round(self.percent)}%", end=""),
+                Text("", end=""),
+            ]
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        cells.append(Text(self.counts, self.get_component_rich_style("sync-line--counts"), end=""))
+        grid.add_row(*cells)
+        return grid

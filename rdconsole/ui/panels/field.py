@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from rich.console import OverflowMethod, RenderableType
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -39,3 +44,54 @@ class Field(Horizontal):
         self._shown = (value, severity)
         self.query_one(".value", Label).update(value)
         set_severity(self, severity)
+
+
+class Row(Widget):
+    """``key  value`` drawn by one widget, for the host panels (a :class:`Field` is three, and
+    every widget adds to each layout pass: a keypress waits for the one in progress).
+
+    The stylesheet styles the parts through the component classes ``row--key`` (its ``width``
+    is the key column's) and ``row--value`` (its ``text-wrap`` and ``text-overflow`` decide
+    whether a long value wraps under itself or is cut off); the severity classes go on the row.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"row--key", "row--value"}
+    DEFAULT_CSS = """
+    Row {
+        height: auto;
+    }
+    """
+
+    def __init__(
+        self, key: str, value: str = "—", *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.key = key
+        self.value = value
+        self._shown: tuple[str, Severity | None] | None = None
+
+    def show(self, value: str, severity: Severity | None = None) -> None:
+        """Draw ``value`` (nothing happens when neither it nor ``severity`` changed)."""
+        if (value, severity) == self._shown:
+            return
+        self._shown = (value, severity)
+        self.value = value
+        set_severity(self, severity)
+        # A value that cannot wrap keeps the row one line high: no layout pass is needed.
+        self.refresh(layout=self._wraps())
+
+    def _wraps(self) -> bool:
+        return self.get_component_styles("row--value").text_wrap != "nowrap"
+
+    def render(self) -> RenderableType:
+        key = self.get_component_styles("row--key")
+        value = self.get_component_styles("row--value")
+        overflow: OverflowMethod = "ellipsis" if value.text_overflow == "ellipsis" else "fold"
+        grid = Table.grid(expand=True)
+        grid.add_column(width=key.width.cells if key.width else None, no_wrap=True)
+        grid.add_column(ratio=1, no_wrap=value.text_wrap == "nowrap", overflow=overflow)
+        grid.add_row(
+            Text(self.key, self.get_component_rich_style("row--key"), end=""),
+            Text(self.value, self.get_component_rich_style("row--value"), end=""),
+        )
+        return grid

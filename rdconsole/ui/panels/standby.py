@@ -12,7 +12,7 @@ from textual.widgets import Label, Sparkline
 from rdconsole.config.settings import HostConfig
 from rdconsole.core.model import HostSnapshot, ReplicaStatus
 from rdconsole.core.verdict import Severity, StandbyLag, Thresholds, standby_lag
-from rdconsole.ui.panels.field import Field
+from rdconsole.ui.panels.field import Row
 from rdconsole.ui.panels.words import (
     NONE,
     behind,
@@ -39,16 +39,16 @@ class StandbyPanel(Vertical):
         self.border_subtitle = "not polled yet"
 
     def compose(self) -> ComposeResult:
-        yield Field("state", "waiting for the first poll", id="state")
-        yield Field("IO", id="io")
-        yield Field("SQL", id="sql")
-        yield Field("behind", id="behind")
-        yield Field("read", id="read")
-        yield Field("exec", id="exec")
-        yield Field("byte lag", id="byte-lag")
-        yield Field("IO error", id="io-error", classes="error")
-        yield Field("SQL error", id="sql-error", classes="error")
-        yield Field("read_only", id="read-only")
+        yield Row("state", "waiting for the first poll", id="state")
+        yield Row("IO", id="io")
+        yield Row("SQL", id="sql")
+        yield Row("behind", id="behind")
+        yield Row("read", id="read")
+        yield Row("exec", id="exec")
+        yield Row("byte lag", id="byte-lag")
+        yield Row("IO error", id="io-error", classes="error")
+        yield Row("SQL error", id="sql-error", classes="error")
+        yield Row("read_only", id="read-only")
         with Horizontal(id="history"):
             yield Label("history", classes="key")
             yield Sparkline([], summary_function=max)
@@ -65,7 +65,7 @@ class StandbyPanel(Vertical):
         self.border_title = f"standby {snapshot.name} {snapshot.address}"
         self.border_subtitle = f"polled {polled_at:%H:%M:%S}"
         text, severity = reach(snapshot)
-        state = self.query_one("#state", Field)
+        state = self.query_one("#state", Row)
         state.show(text, severity)
         replica = snapshot.replica
         if not snapshot.reachable or replica is None:
@@ -75,40 +75,40 @@ class StandbyPanel(Vertical):
                     Severity.CRITICAL,
                 )
             for field_id in _REPLICA_FIELDS:
-                self.query_one(f"#{field_id}", Field).show(NONE)
+                self.query_one(f"#{field_id}", Row).show(NONE)
         else:
             self._show_replica(replica, standby_lag(master, snapshot))
         server = snapshot.server
         if server is None:
-            self.query_one("#read-only", Field).show(NONE)
+            self.query_one("#read-only", Row).show(NONE)
         elif server.read_only:
-            self.query_one("#read-only", Field).show(on_off(True), Severity.OK)
+            self.query_one("#read-only", Row).show(on_off(True), Severity.OK)
         else:
-            self.query_one("#read-only", Field).show(
+            self.query_one("#read-only", Row).show(
                 with_symbol(Severity.WARNING, "OFF (writable: local writes break replication)"),
                 Severity.WARNING,
             )
         self._show_history(history)
 
     def _show_replica(self, replica: ReplicaStatus, lag: StandbyLag) -> None:
-        self.query_one("#io", Field).show(
+        self.query_one("#io", Row).show(
             thread_text(replica.io_running), thread_severity(replica.io_running)
         )
-        self.query_one("#sql", Field).show(
+        self.query_one("#sql", Row).show(
             thread_text(replica.sql_running), thread_severity(replica.sql_running)
         )
-        self.query_one("#behind", Field).show(*behind(lag, replica, self._thresholds))
-        self.query_one("#read", Field).show(
+        self.query_one("#behind", Row).show(*behind(lag, replica, self._thresholds))
+        self.query_one("#read", Row).show(
             f"{replica.master_log_file}:{replica.read_master_log_pos}"
         )
-        self.query_one("#exec", Field).show(
+        self.query_one("#exec", Row).show(
             f"{replica.relay_master_log_file}:{replica.exec_master_log_pos}"
         )
-        self.query_one("#byte-lag", Field).show(*byte_lag(lag, replica))
-        self.query_one("#io-error", Field).show(
+        self.query_one("#byte-lag", Row).show(*byte_lag(lag, replica))
+        self.query_one("#io-error", Row).show(
             *last_error(replica.last_io_errno, replica.last_io_error)
         )
-        self.query_one("#sql-error", Field).show(
+        self.query_one("#sql-error", Row).show(
             *last_error(replica.last_sql_errno, replica.last_sql_error)
         )
 
