@@ -138,6 +138,7 @@ def rejoin_preview() -> ReplicationPreview:
     steps = plan_rejoin(
         seed_spec(STANDBY, MASTER, "10.0.0.2"),
         quarantine_command=quarantine + " > state_dir/quarantine/…",
+        backup_command="mariadb-dump --single-transaction --databases Rivendell > state_dir/…",
         diverged=True,
     )
     summary = (f"{MASTER} will be re-seeded from {STANDBY} and replicate from it", PASSWORD_NOTE)

@@ -23,7 +23,7 @@ from textual.timer import Timer
 from textual.validation import Function
 from textual.widgets import Button, Input, Label
 
-from rdconsole.core.failover import ChecklistItem
+from rdconsole.core.failover import Check, ChecklistItem
 from rdconsole.core.verdict import Severity
 from rdconsole.ui.panels.field import Field, set_severity
 from rdconsole.ui.promotion import SEVERITY, fix_line, item_line
@@ -66,9 +66,11 @@ class CheckReport(VerticalScroll):
 def checklist_lines(
     heading: str, items: Iterable[ChecklistItem], override: str | None
 ) -> list[Line]:
-    """The heading, then each item with the fix of one that does not pass."""
+    """The heading, then each item with the fix of one that does not pass: blocks first, then
+    warnings, then passes, so what stops the operation is on screen even at 80x24."""
     lines = [Line(heading, "heading")]
-    for item in items:
+    rank = {Check.BLOCK: 0, Check.WARN: 1, Check.PASS: 2}
+    for item in sorted(items, key=lambda i: rank[i.state]):
         lines.append(Line(item_line(item, override), "item", SEVERITY[item.state]))
         fix = fix_line(item)
         if fix is not None:
