@@ -353,3 +353,31 @@ def test_a_failing_statement_never_shows_the_password_and_dry_run_resume_changes
     assert pair.lab.standby_sql("SHOW SLAVE STATUS") == [] and pair.standby_tables() == 0
     journal = read_state_file(pair.state_dir / "setup-run.json")
     assert journal is not None and not journal["finished"]
+
+
+def test_resuming_a_point_that_already_ran_does_not_rewind_the_replica(pair: Pair) -> None:
+    # Killed right after START SLAVE, before the journal said so: the replica runs and has
+    # applied writes past the snapshot; pointing it at the snapshot again would apply them twice.
+    assert pair.cli("setup", "--yes").returncode == 0
+    journal_path = pair.state_dir / "setup-run.json"
+    journal = read_state_file(journal_path)
+    assert journal is not None
+    for entry in journal["steps"]:
+        if entry["id"].split("-", 1)[1] in {"point", "running", "probe"}:
+            entry["status"] = "pending"
+    journal["finished"] = False
+    write_state_file(journal_path, journal)
+    pair.lab.write_load(40)
+    pair.lab.wait_replicated()
+
+    resumed = pair.cli("setup", "--resume")
+
+    assert resumed.returncode == 0, output(resumed)
+    point = [e for e in AuditLog(pair.state_dir).read() if e.get("step", "").endswith("-point")]
+    assert "already pointed" in point[-1]["result"]
+    status = pair.lab.standby_status()
+    assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("Yes", "Yes")
+    assert status["Last_SQL_Errno"] == "0"
+    pair.lab.write_load(10)
+    pair.lab.wait_replicated()
+    assert pair.checksums("master") == pair.checksums("standby")
