@@ -110,20 +110,15 @@ async def _run(settings: Settings, action: str, arguments: argparse.Namespace) -
     from rdconsole.ops.replication_flow import Outcome, ReplicationExit, execute, resume
     from rdconsole.ops.replication_setup import prepare_setup
 
-    create = not arguments.dry_run
     if action == "setup":
         overwrite = tuple(n.strip() for n in arguments.overwrite.split(",") if n.strip())
-        preview = await prepare_setup(
-            settings, arguments.standby, overwrite=overwrite, create=create
-        )
+        preview = await prepare_setup(settings, arguments.standby, overwrite=overwrite)
         if not arguments.dry_run and not preview.allowed and not arguments.yes:
             typed = _overwrite_by_typing(preview)
             if typed:
-                preview = await prepare_setup(
-                    settings, arguments.standby, overwrite=typed, create=create
-                )
+                preview = await prepare_setup(settings, arguments.standby, overwrite=typed)
     elif action == "rejoin":
-        preview = await prepare_rejoin(settings, create=create)
+        preview = await prepare_rejoin(settings)
     else:
         preview = await prepare_failback(settings)
     print_preview(preview)

@@ -88,9 +88,9 @@ class ConsoleReplication:
         word = standby or settings.master.name
         try:
             if procedure == "setup":
-                preview = await prepare_setup(settings, standby, overwrite=overwrite, create=False)
+                preview = await prepare_setup(settings, standby, overwrite=overwrite)
             elif procedure == "rejoin":
-                preview = await prepare_rejoin(settings, create=False)
+                preview = await prepare_rejoin(settings)
             else:
                 preview = await prepare_failback(settings)
         except KeyError as error:  # no [*.admin] login, or a standby not configured

@@ -32,7 +32,7 @@ from rdconsole.ops.replication_flow import (
 )
 
 
-async def prepare_rejoin(settings: Settings, *, create: bool) -> ReplicationPreview:
+async def prepare_rejoin(settings: Settings) -> ReplicationPreview:
     """After a promotion: the old master becomes a replica of the promoted standby."""
     marker = promotion_marker(settings)
     old_host = settings.master
@@ -116,7 +116,7 @@ async def prepare_rejoin(settings: Settings, *, create: bool) -> ReplicationPrev
     backup = shlex.join(backup_argv(target.flavor, OPTION_FILE, databases)).replace(
         OPTION_FILE, "<option file>"
     )
-    password, password_note = password_or_note(settings, create)
+    password, password_note = password_or_note(settings)
     context = RunContext(
         settings,
         "rejoin",
@@ -139,7 +139,7 @@ async def prepare_rejoin(settings: Settings, *, create: bool) -> ReplicationPrev
         (*summary, password_note),
         context,
         facts,
-        partial(prepare_rejoin, settings, create=False),
+        partial(prepare_rejoin, settings),
     )
 
 

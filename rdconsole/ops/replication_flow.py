@@ -123,8 +123,9 @@ def seed_spec(
     )
 
 
-def password_or_note(settings: Settings, create: bool) -> tuple[Secret, str]:
-    secret = replication_password(settings, create=create)
+def password_or_note(settings: Settings) -> tuple[Secret, str]:
+    """The password when it exists; a preview never creates it (the run does)."""
+    secret = replication_password(settings, create=False)
     if secret is not None:
         return secret, "the replication password is set"
     return Secret(""), f"a replication password will be generated into {secret_path(settings)}"

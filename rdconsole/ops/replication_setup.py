@@ -26,9 +26,9 @@ from rdconsole.ops.switch import current_mode
 
 
 async def prepare_setup(
-    settings: Settings, standby_name: str | None, *, overwrite: tuple[str, ...], create: bool
+    settings: Settings, standby_name: str | None, *, overwrite: tuple[str, ...]
 ) -> ReplicationPreview:
-    """Setup's checks and plan for master -> standby (``create``: make the password if new)."""
+    """Setup's checks and plan for master -> standby (reads only: the run makes the password)."""
     standby = settings.standby(standby_name)
     master, replica = with_admin(settings.master), with_admin(standby)
     databases = settings.replication.databases
@@ -47,7 +47,7 @@ async def prepare_setup(
     )
     dump, load, shown = snapshot_commands(source, target, databases)
     spec = seed_spec(settings, settings.master, standby, source, shown)
-    password, password_note = password_or_note(settings, create)
+    password, password_note = password_or_note(settings)
     context = RunContext(
         settings,
         "setup",
@@ -72,7 +72,7 @@ async def prepare_setup(
             "version": list(source.version),
             "expected_bytes": {master.name: master_reading.size_bytes},
         },
-        partial(prepare_setup, settings, standby_name, overwrite=overwrite, create=False),
+        partial(prepare_setup, settings, standby_name, overwrite=overwrite),
     )
 
 
