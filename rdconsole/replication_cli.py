@@ -13,7 +13,6 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
-from rdconsole.core.failover import Check
 from rdconsole.terminal import StepPrinter, typed_confirmation
 
 if TYPE_CHECKING:
@@ -70,6 +69,8 @@ def add_parsers(commands: Any) -> None:
 
 
 def print_preview(preview: ReplicationPreview) -> None:
+    from rdconsole.core.failover import Check
+
     for line in preview.summary:
         print(line)
     print("Checks:")
@@ -94,6 +95,8 @@ def print_remaining(journal: dict[str, Any]) -> None:
 
 def _overwrite_by_typing(preview: ReplicationPreview) -> tuple[str, ...]:
     """Interactive: the operator types the database names the standby holds data in."""
+    from rdconsole.core.failover import Check
+
     if not sys.stdin.isatty():
         return ()
     item = next((i for i in preview.items if i.key == "target-data"), None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import partial
@@ -138,6 +139,7 @@ class RdConsoleApp(FailoverKeys, ReplicationKeys, App[None]):
         self.log_event(f"console started: polling {names} every {interval:g} s")
         # No host I/O before the first frame: the pollers start once it is drawn.
         self.call_after_refresh(self._start_pollers)
+        self.call_after_refresh(_freeze_startup_objects)
 
     def log_event(self, line: str) -> None:
         """Append a timestamped line to the event log."""
@@ -354,6 +356,17 @@ class RdConsoleApp(FailoverKeys, ReplicationKeys, App[None]):
     async def _close(self, closable: Collector | AudioWatcher) -> None:
         async with asyncio.timeout(CLOSE_TIMEOUT):
             await closable.close()
+
+
+def _freeze_startup_objects() -> None:
+    """Move everything built up to the first frame out of the collector's sight.
+
+    Textual's widgets, styles and the imported modules are tens of thousands of long-lived
+    objects; every full collection would walk them all again (70-155 ms pauses measured while
+    keys were pressed). Frozen, a full collection walks only what was made since.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def make_app(
