@@ -34,6 +34,7 @@ from rdconsole.ops.monitor import (
     ReplicationRunner,
     SyncRunner,
 )
+from rdconsole.ui.collector import restore_the_collector, tame_the_collector
 from rdconsole.ui.drills import DRILLS, start_drill
 from rdconsole.ui.failover import FailoverControl, FailoverKeys
 from rdconsole.ui.keys import KEYS
@@ -113,6 +114,8 @@ class RdConsoleApp(FailoverKeys, ReplicationKeys, App[None]):
         """The audio mirrors: their pollers, panels and the syncs started here."""
         self.failover = FailoverControl(self, settings, failover)
         """The failover key, its screens, the run started here and the standing banner."""
+        self._collector_thresholds = gc.get_threshold()
+        """The interpreter's own, put back when the console ends (see ui.collector)."""
         self.replication = ReplicationControl(self, settings, replication)
         """Setup, rejoin and failback: their screens and the run started here."""
 
@@ -139,7 +142,7 @@ class RdConsoleApp(FailoverKeys, ReplicationKeys, App[None]):
         self.log_event(f"console started: polling {names} every {interval:g} s")
         # No host I/O before the first frame: the pollers start once it is drawn.
         self.call_after_refresh(self._start_pollers)
-        self.call_after_refresh(_freeze_startup_objects)
+        self.call_after_refresh(tame_the_collector, self)
 
     def log_event(self, line: str) -> None:
         """Append a timestamped line to the event log."""
@@ -352,21 +355,11 @@ class RdConsoleApp(FailoverKeys, ReplicationKeys, App[None]):
         closing: list[Collector | AudioWatcher] = [p.collector for p in self._pollers.values()]
         closing += [poller.watcher for poller in self.mirror.pollers.values()]
         await asyncio.gather(*(self._close(each) for each in closing), return_exceptions=True)
+        restore_the_collector(self._collector_thresholds)
 
     async def _close(self, closable: Collector | AudioWatcher) -> None:
         async with asyncio.timeout(CLOSE_TIMEOUT):
             await closable.close()
-
-
-def _freeze_startup_objects() -> None:
-    """Move everything built up to the first frame out of the collector's sight.
-
-    Textual's widgets, styles and the imported modules are tens of thousands of long-lived
-    objects; every full collection would walk them all again (70-155 ms pauses measured while
-    keys were pressed). Frozen, a full collection walks only what was made since.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def make_app(

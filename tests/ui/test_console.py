@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -13,6 +14,7 @@ from textual.widgets import Label, Static
 from rdconsole.core.model import HostSnapshot
 from rdconsole.ops.monitor import Collector
 from rdconsole.ui.app import RdConsoleApp, make_app
+from rdconsole.ui.collector import NEVER
 from rdconsole.ui.panels import EventLog
 from rdconsole.ui.panels.field import Row
 from rdconsole.ui.screens import HelpScreen
@@ -362,3 +364,13 @@ async def test_no_color_still_reads_in_words(monkeypatch: pytest.MonkeyPatch) ->
 def test_make_app_wants_a_collector_per_host() -> None:
     with pytest.raises(ValueError, match="missing rd-standby"):
         make_app(sample_settings(), {MASTER: ScriptedCollector(MASTER, [master_up()])})
+
+
+async def test_full_collections_run_on_a_timer_while_the_console_runs_then_as_before() -> None:
+    before = gc.get_threshold()
+    app = console(scripted([master_up()], [standby()]))
+    async with app.run_test(size=SIZE) as pilot:
+        await received(pilot, 2)
+        assert gc.get_threshold()[2] == NEVER and gc.get_threshold()[:2] == before[:2]
+        assert gc.get_freeze_count() > 10_000  # Textual and the console, never walked again
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
