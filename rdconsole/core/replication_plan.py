@@ -162,6 +162,23 @@ class SeedSpec:
     """False: non-transactional tables, the dump holds a global read lock throughout."""
 
 
+def probe_step(source: str, replica: str, database: str) -> Step:
+    """A row written on ``source`` (a table rdconsole owns) must show up on ``replica``."""
+    return Step(
+        "probe",
+        Action.PROBE,
+        replica,
+        f"Prove a write on {source} reaches {replica}",
+        (
+            f"CREATE TABLE IF NOT EXISTS `{database}`.`rdconsole_probe` "
+            "(id TINYINT PRIMARY KEY, token VARCHAR(64) NOT NULL, written_at DATETIME(6))",
+            f"REPLACE INTO `{database}`.`rdconsole_probe` VALUES (1, '{{token}}', NOW(6))",
+        ),
+        source=source,
+        expect=f"the probe row's token is read back on {replica}",
+    )
+
+
 def seed_steps(spec: SeedSpec) -> list[Step]:
     """Account, stop and fence the target, snapshot, point, start, prove a write flows."""
     words = spec.words
@@ -222,20 +239,7 @@ def seed_steps(spec: SeedSpec) -> list[Step]:
             source=spec.source,
             expect="Slave_IO_Running = Yes and Slave_SQL_Running = Yes",
         ),
-        Step(
-            "probe",
-            Action.PROBE,
-            spec.target,
-            f"Prove a write on {spec.source} reaches {spec.target}",
-            (
-                f"CREATE TABLE IF NOT EXISTS `{spec.probe_database}`.`rdconsole_probe` "
-                "(id TINYINT PRIMARY KEY, token VARCHAR(64) NOT NULL, written_at DATETIME(6))",
-                f"REPLACE INTO `{spec.probe_database}`.`rdconsole_probe` VALUES "
-                "(1, '{token}', NOW(6))",
-            ),
-            source=spec.source,
-            expect="the probe row's token is read back on the replica",
-        ),
+        probe_step(spec.source, spec.target, spec.probe_database),
     ]
     if words.super_read_only:
         # Only now: super_read_only stops the admin login too, which the seed needs until here.
@@ -413,20 +417,7 @@ def plan_failback(
             source=original,
             expect="Slave_IO_Running = Yes and Slave_SQL_Running = Yes",
         ),
-        Step(
-            "probe",
-            Action.PROBE,
-            standby,
-            f"Prove a write on {original} reaches {standby}",
-            (
-                f"CREATE TABLE IF NOT EXISTS `{probe_database}`.`rdconsole_probe` "
-                "(id TINYINT PRIMARY KEY, token VARCHAR(64) NOT NULL, written_at DATETIME(6))",
-                f"REPLACE INTO `{probe_database}`.`rdconsole_probe` VALUES "
-                "(1, '{token}', NOW(6))",
-            ),
-            source=original,
-            expect="the probe row's token is read back on the standby",
-        ),
+        probe_step(original, standby, probe_database),
         Step(
             "close",
             Action.CLOSE_MARKER,

@@ -18,7 +18,6 @@ from rdconsole.hosts.client_tools import OPTION_FILE
 from rdconsole.ops.failover_flow import switcher_for
 from rdconsole.ops.replication_context import RunContext, promotion_marker, with_admin
 from rdconsole.ops.replication_facts import (
-    read_server,
     replication_endpoint,
     replication_password,
     secret_path,
@@ -26,9 +25,9 @@ from rdconsole.ops.replication_facts import (
 from rdconsole.ops.replication_flow import (
     ReplicationPreview,
     password_or_note,
+    read_pair,
     seed_spec,
     snapshot_commands,
-    unreachable,
 )
 
 
@@ -47,13 +46,9 @@ async def prepare_rejoin(settings: Settings) -> ReplicationPreview:
     new_host = settings.standby(str(marker.get("standby")))
     new, old = with_admin(new_host), with_admin(old_host)
     databases = settings.replication.databases
-    new_reading = await read_server(new, settings.console, databases)
-    old_reading = await read_server(old, settings.console, databases)
-    items = [
-        unreachable(reading, role)
-        for reading, role in ((new_reading, "promoted standby"), (old_reading, "old master"))
-        if reading.facts is None
-    ]
+    new_reading, old_reading, items = await read_pair(
+        settings, (new, "promoted standby"), (old, "old master")
+    )
     if new_reading.facts is None or old_reading.facts is None:
         return ReplicationPreview("rejoin", items, (), old_host.name)
     source, target = new_reading.facts, old_reading.facts
@@ -157,14 +152,9 @@ async def prepare_failback(settings: Settings) -> ReplicationPreview:
         )
     standby_host = settings.standby(str(marker.get("standby")))
     original, standby = with_admin(original_host), with_admin(standby_host)
-    databases = settings.replication.databases
-    original_reading = await read_server(original, settings.console, databases)
-    standby_reading = await read_server(standby, settings.console, databases)
-    items = [
-        unreachable(reading, role)
-        for reading, role in ((original_reading, "original master"), (standby_reading, "standby"))
-        if reading.facts is None
-    ]
+    original_reading, standby_reading, items = await read_pair(
+        settings, (original, "original master"), (standby, "standby")
+    )
     if original_reading.facts is None or standby_reading.facts is None:
         return ReplicationPreview("failback", items, (), original_host.name)
     facts = original_reading.facts

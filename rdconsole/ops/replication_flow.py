@@ -7,6 +7,7 @@ audits the start and the end, and runs the journaled steps (``replication_run``)
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import shlex
 from collections.abc import Awaitable, Callable
@@ -35,6 +36,7 @@ from rdconsole.ops.replication_context import (
 )
 from rdconsole.ops.replication_facts import (
     Reading,
+    read_server,
     replication_endpoint,
     replication_password,
     secret_path,
@@ -94,6 +96,24 @@ def unreachable(reading: Reading, role: str) -> ChecklistItem:
         reading.error or "unreadable",
         "check the [*.admin] login (user, socket or host/port) and that the server runs",
     )
+
+
+async def read_pair(
+    settings: Settings, first: tuple[HostConfig, str], second: tuple[HostConfig, str]
+) -> tuple[Reading, Reading, list[ChecklistItem]]:
+    """Both servers read together (admin logins), and a BLOCK for each one that could not be
+    read, named by its role."""
+    databases = settings.replication.databases
+    one, two = await asyncio.gather(
+        read_server(first[0], settings.console, databases),
+        read_server(second[0], settings.console, databases),
+    )
+    items = [
+        unreachable(reading, role)
+        for reading, role in ((one, first[1]), (two, second[1]))
+        if reading.facts is None
+    ]
+    return one, two, items
 
 
 def snapshot_commands(

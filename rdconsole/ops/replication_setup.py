@@ -12,15 +12,12 @@ from rdconsole.core.replication_plan import plan_setup
 from rdconsole.core.setup_checks import check_pair
 from rdconsole.hosts.shell import ShellError
 from rdconsole.ops.replication_context import RunContext, promotion_marker, with_admin
-from rdconsole.ops.replication_facts import (
-    read_server,
-)
 from rdconsole.ops.replication_flow import (
     ReplicationPreview,
     password_or_note,
+    read_pair,
     seed_spec,
     snapshot_commands,
-    unreachable,
 )
 from rdconsole.ops.switch import current_mode
 
@@ -32,13 +29,9 @@ async def prepare_setup(
     standby = settings.standby(standby_name)
     master, replica = with_admin(settings.master), with_admin(standby)
     databases = settings.replication.databases
-    master_reading = await read_server(master, settings.console, databases)
-    standby_reading = await read_server(replica, settings.console, databases)
-    items = [
-        unreachable(reading, role)
-        for reading, role in ((master_reading, "master"), (standby_reading, "standby"))
-        if reading.facts is None
-    ]
+    master_reading, standby_reading, items = await read_pair(
+        settings, (master, "master"), (replica, "standby")
+    )
     if master_reading.facts is None or standby_reading.facts is None:
         return ReplicationPreview("setup", items, (), standby.name)
     source, target = master_reading.facts, standby_reading.facts

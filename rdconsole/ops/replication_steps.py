@@ -138,16 +138,20 @@ class ReplicaSteps(StepBase):
         await self.sql(step.host, step.statements, step.source)
         return f"from {wanted[0]}:{wanted[1]}"
 
+    async def applying_replica(self, name: str) -> ReplicaStatus:
+        """``name``'s replica status; fails when it replicates from nobody or its SQL thread
+        stopped on an error (waiting would never end)."""
+        replica = await self.replica(name)
+        if replica is None:
+            raise StepFailed(f"{name} replicates from nobody")
+        if replica.last_sql_errno:
+            raise StepFailed(f"SQL thread error {replica.last_sql_errno}: {replica.last_sql_error}")
+        return replica
+
     async def wait_replicating(self, step: Step) -> str:
         deadline = time.monotonic() + WAIT_S
         while True:
-            replica = await self.replica(step.host)
-            if replica is None:
-                raise StepFailed(f"{step.host} replicates from nobody")
-            if replica.last_sql_errno:
-                raise StepFailed(
-                    f"SQL thread error {replica.last_sql_errno}: {replica.last_sql_error}"
-                )
+            replica = await self.applying_replica(step.host)
             if replica.io_running is ThreadState.YES and replica.sql_running is ThreadState.YES:
                 return "IO and SQL threads running"
             if time.monotonic() > deadline:
@@ -181,13 +185,7 @@ class ReplicaSteps(StepBase):
         limit = self.context.settings.failover.drain_timeout
         last, progressed = None, time.monotonic()
         while True:
-            replica = await self.replica(step.host)
-            if replica is None:
-                raise StepFailed(f"{step.host} replicates from nobody")
-            if replica.last_sql_errno:
-                raise StepFailed(
-                    f"SQL thread error {replica.last_sql_errno}: {replica.last_sql_error}"
-                )
+            replica = await self.applying_replica(step.host)
             executed = (replica.relay_master_log_file, replica.exec_master_log_pos)
             if executed == wanted:
                 return f"executed up to {wanted[0]}:{wanted[1]}"

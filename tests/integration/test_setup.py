@@ -55,6 +55,18 @@ class Pair:
         names = ", ".join(f"{DATABASE}.{row['t']}" for row in tables)
         return {str(r["Table"]): r["Checksum"] for r in sql(f"CHECKSUM TABLE {names}")}
 
+    def unfinish(self, *steps: str) -> Path:
+        """Make the last setup's journal say these steps never ran, as a crash would leave it."""
+        journal_path = self.state_dir / "setup-run.json"
+        journal = read_state_file(journal_path)
+        assert journal is not None
+        for entry in journal["steps"]:
+            if entry["id"].split("-", 1)[1] in steps:
+                entry["status"] = "pending"
+        journal["finished"] = False
+        write_state_file(journal_path, journal)
+        return journal_path
+
     def standby_own_events(self) -> list[str]:
         """The standby's binlog events that it originated itself (server id 100)."""
         files = sorted((self.lab.standby.datadir).glob("mysql-bin.[0-9]*"))
@@ -222,14 +234,7 @@ def test_a_run_killed_half_way_is_finished_by_resume(pair: Pair) -> None:
     assert done.returncode == 0, output(done)
     # What a crash right after the snapshot leaves: the journal with the coordinates and
     # the later steps pending, the standby loaded but not replicating.
-    journal_path = pair.state_dir / "setup-run.json"
-    journal = read_state_file(journal_path)
-    assert journal is not None
-    for entry in journal["steps"]:
-        if entry["id"].split("-", 1)[1] in {"point", "running", "probe"}:
-            entry["status"] = "pending"
-    journal["finished"] = False
-    write_state_file(journal_path, journal)
+    journal_path = pair.unfinish("point", "running", "probe")
     pair.lab.standby_sql("STOP SLAVE; RESET SLAVE ALL")
     pair.lab.write_load(50)
 
@@ -359,14 +364,7 @@ def test_resuming_a_point_that_already_ran_does_not_rewind_the_replica(pair: Pai
     # Killed right after START SLAVE, before the journal said so: the replica runs and has
     # applied writes past the snapshot; pointing it at the snapshot again would apply them twice.
     assert pair.cli("setup", "--yes").returncode == 0
-    journal_path = pair.state_dir / "setup-run.json"
-    journal = read_state_file(journal_path)
-    assert journal is not None
-    for entry in journal["steps"]:
-        if entry["id"].split("-", 1)[1] in {"point", "running", "probe"}:
-            entry["status"] = "pending"
-    journal["finished"] = False
-    write_state_file(journal_path, journal)
+    pair.unfinish("point", "running", "probe")
     pair.lab.write_load(40)
     pair.lab.wait_replicated()
 
