@@ -7,7 +7,7 @@ import shlex
 from functools import partial
 from typing import Any
 
-from rdconsole.config.settings import Secret, Settings
+from rdconsole.config.settings import Settings
 from rdconsole.core.failback_checks import check_failback
 from rdconsole.core.failover import Check, ChecklistItem
 from rdconsole.core.replication_plan import ReplicaAccount, plan_failback, plan_rejoin
@@ -24,7 +24,7 @@ from rdconsole.ops.replication_facts import (
 )
 from rdconsole.ops.replication_flow import (
     ReplicationPreview,
-    password_or_note,
+    password_note,
     read_pair,
     seed_spec,
     snapshot_commands,
@@ -111,12 +111,10 @@ async def prepare_rejoin(settings: Settings) -> ReplicationPreview:
     backup = shlex.join(backup_argv(target.flavor, OPTION_FILE, databases)).replace(
         OPTION_FILE, "<option file>"
     )
-    password, password_note = password_or_note(settings)
     context = RunContext(
         settings,
         "rejoin",
         {new.name: new, old.name: old},
-        password,
         dump={new.name: dump},
         load={old.name: load},
     )
@@ -131,7 +129,7 @@ async def prepare_rejoin(settings: Settings) -> ReplicationPreview:
             diverged=divergence.diverged,
         ),
         old_host.name,
-        (*summary, password_note),
+        (*summary, password_note(settings)),
         context,
         facts,
         partial(prepare_rejoin, settings),
@@ -176,8 +174,7 @@ async def prepare_failback(settings: Settings) -> ReplicationPreview:
         connect_retry=replication.connect_retry,
         probe_database=replication.databases[0],
     )
-    password = replication_password(settings, create=False)
-    if password is None:
+    if replication_password(settings, create=False) is None:
         items.append(
             ChecklistItem(
                 "password",
@@ -192,7 +189,6 @@ async def prepare_failback(settings: Settings) -> ReplicationPreview:
         settings,
         "failback",
         {original.name: original, standby.name: standby},
-        password or Secret(""),
         dump={},
         load={},
         switcher=switcher_for(settings, standby.name),

@@ -7,7 +7,7 @@ steps learned; ``unfinished`` finds a run to ``--resume``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,11 +39,12 @@ class RunContext:
     """``setup``, ``rejoin`` or ``failback``: names the journal and the audit actions."""
     hosts: dict[str, HostConfig]
     """Config name -> the host with its admin login as ``mysql``."""
-    password: Secret
     dump: dict[str, list[str]]
     """Per source host: the dump argv with ``{option_file}`` for its option file."""
     load: dict[str, list[str]]
     switcher: Switcher | None = None
+    password: Secret = field(default_factory=lambda: Secret(""))
+    """Filled in by the run, under the lock (a preview never reads or makes it)."""
 
     def journal_path(self) -> Path:
         return self.settings.console.state_dir / f"{self.procedure}-run.json"

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rdconsole.config.settings import HostConfig, Secret, Settings
+from rdconsole.config.settings import HostConfig, Settings
 from rdconsole.core.failover import Check, ChecklistItem
 from rdconsole.core.replication_plan import (
     ReplicaAccount,
@@ -143,12 +143,12 @@ def seed_spec(
     )
 
 
-def password_or_note(settings: Settings) -> tuple[Secret, str]:
-    """The password when it exists; a preview never creates it (the run does)."""
-    secret = replication_password(settings, create=False)
-    if secret is not None:
-        return secret, "the replication password is set"
-    return Secret(""), f"a replication password will be generated into {secret_path(settings)}"
+def password_note(settings: Settings) -> str:
+    """Whether the run will use a password that exists or generate one (a preview never
+    creates it)."""
+    if replication_password(settings, create=False) is not None:
+        return "the replication password is set"
+    return f"a replication password will be generated into {secret_path(settings)}"
 
 
 async def _changed_since(preview: ReplicationPreview) -> str:
@@ -228,7 +228,6 @@ def context_from_journal(settings: Settings, journal: dict[str, Any]) -> RunCont
         settings,
         str(journal["procedure"]),
         {name: with_admin(configured(name)) for name in journal.get("hosts", [])},
-        Secret(""),
         dump=dict(journal.get("dump", {})),
         load=dict(journal.get("load", {})),
         switcher=switcher_for(settings, str(standby)) if standby else None,

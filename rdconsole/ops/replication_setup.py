@@ -14,7 +14,7 @@ from rdconsole.hosts.shell import ShellError
 from rdconsole.ops.replication_context import RunContext, promotion_marker, with_admin
 from rdconsole.ops.replication_flow import (
     ReplicationPreview,
-    password_or_note,
+    password_note,
     read_pair,
     seed_spec,
     snapshot_commands,
@@ -40,12 +40,10 @@ async def prepare_setup(
     )
     dump, load, shown = snapshot_commands(source, target, databases)
     spec = seed_spec(settings, settings.master, standby, source, shown)
-    password, password_note = password_or_note(settings)
     context = RunContext(
         settings,
         "setup",
         {master.name: master, replica.name: replica},
-        password,
         dump={master.name: dump},
         load={replica.name: load},
     )
@@ -56,7 +54,7 @@ async def prepare_setup(
         standby.name,
         (
             f"{replica.name} will replicate {', '.join(databases)} from {master.name}",
-            password_note,
+            password_note(settings),
         ),
         context,
         {

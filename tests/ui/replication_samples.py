@@ -13,7 +13,6 @@ from collections.abc import Mapping
 
 from textual.pilot import Pilot
 
-from rdconsole.config.settings import Secret
 from rdconsole.core.failover import Check, ChecklistItem
 from rdconsole.core.model import Flavor
 from rdconsole.core.replication_plan import (
@@ -99,7 +98,7 @@ def seed_spec(source: str, target: str, host: str) -> SeedSpec:
 
 
 def _context(procedure: str) -> RunContext:
-    return RunContext(sample_settings(), procedure, {}, Secret(""), dump={}, load={})
+    return RunContext(sample_settings(), procedure, {}, dump={}, load={})
 
 
 def setup_preview(*, data: bool = False, overwrite: tuple[str, ...] = ()) -> ReplicationPreview:
