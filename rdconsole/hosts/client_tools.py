@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from rdconsole.config.settings import HostConfig, MySQLEndpoint
 from rdconsole.core.snapshot import option_file_text
 from rdconsole.hosts.shell import STOP_GRACE_S, ShellError
+from rdconsole.hosts.state import create_private
 
 if TYPE_CHECKING:
     from rdconsole.hosts.ssh import SshShell
@@ -135,8 +136,8 @@ class ClientHost:
 
     description: str
     text: bytes
-    _remote: object | None = None
-    """The SshShell when the tools run over SSH."""
+    _remote: SshShell | None = None
+    """When the tools run over SSH (asyncssh is imported only then)."""
     _local_dir: Path | None = None
     _option_file: str | None = None
 
@@ -159,10 +160,8 @@ class ClientHost:
         return _LocalPiped(process)
 
     async def _start_remote(self, template: Sequence[str], *, stdin: bool) -> PipedProcess:
-        from rdconsole.hosts.ssh import SshShell
-
         shell = self._remote
-        assert isinstance(shell, SshShell)
+        assert shell is not None
         if stdin:
             path = self._option_file or await _remote_option_file(shell, self.text)
             self._option_file = path
@@ -188,9 +187,6 @@ class ClientHost:
             self._local_dir.rmdir()
             self._local_dir = None
         if self._remote is not None:
-            from rdconsole.hosts.ssh import SshShell
-
-            assert isinstance(self._remote, SshShell)
             if self._option_file is not None:
                 with contextlib.suppress(ShellError, TimeoutError):
                     async with asyncio.timeout(10):
@@ -235,8 +231,7 @@ def _write_local(scratch: Path, text: bytes) -> tuple[Path, Path]:
     os.makedirs(scratch, mode=0o700, exist_ok=True)
     directory = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=scratch))  # mode 0700
     path = directory / "client.cnf"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as file:
+    with create_private(path) as file:
         file.write(text)
     return directory, path
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from rdconsole.core.model import HostSnapshot
 
@@ -32,6 +32,12 @@ def _append_synced(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def create_private(path: Path) -> BinaryIO:
+    """A new file readable by its owner only from the first byte (mode 0600; an existing file
+    is an error, never overwritten)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
 
 
 def _read_json_lines(paths: list[Path]) -> list[dict[str, Any]]:

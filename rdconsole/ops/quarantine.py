@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from rdconsole.config.settings import HostConfig
 from rdconsole.core.model import Flavor
@@ -24,7 +24,14 @@ from rdconsole.core.snapshot import (
     binlog_argv,
     quarantined_transactions,
 )
-from rdconsole.hosts.client_tools import IO_TIMEOUT_S, OPTION_FILE, open_client_host
+from rdconsole.hosts.client_tools import (
+    IO_TIMEOUT_S,
+    OPTION_FILE,
+    ClientHost,
+    PipedProcess,
+    open_client_host,
+)
+from rdconsole.hosts.state import create_private
 
 QUARANTINE_DIR = "quarantine"
 
@@ -88,33 +95,42 @@ async def _tool_to_file(
 ) -> int:
     """Stream a client tool's stdout into a new 0600 file; a failure removes the file."""
     tools = await open_client_host(host, host.mysql, scratch)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    size = 0
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(header)
-            process = await tools.start(argv, stdin=False)
-            try:
-                while chunk := await _read(process):
-                    file.write(chunk)
-                    size += len(chunk)
-                async with asyncio.timeout(IO_TIMEOUT_S):
-                    code = await process.wait()
-            except BaseException:
-                await process.stop()
-                raise
-            file.flush()
-            os.fsync(file.fileno())
-        if code != 0:
-            raise QuarantineFailed(
-                f"{argv[0]} exited {code}: {process.stderr_text()[-800:]} (on {host.name})"
-            )
-    except BaseException:
-        os.unlink(path)
-        raise
+        file = create_private(path)  # outside the inner try: an existing file is never removed
+        try:
+            with file:
+                file.write(header)
+                size, code, process = await _stream(tools, argv, file)
+                file.flush()
+                await asyncio.to_thread(os.fsync, file.fileno())  # a large copy: off the loop
+            if code != 0:
+                raise QuarantineFailed(
+                    f"{argv[0]} exited {code}: {process.stderr_text()[-800:]} (on {host.name})"
+                )
+        except BaseException:
+            os.unlink(path)
+            raise
     finally:
         await tools.close()
     return size
+
+
+async def _stream(
+    tools: ClientHost, argv: Sequence[str], file: BinaryIO
+) -> tuple[int, int | None, PipedProcess]:
+    """Run the tool and copy its stdout into ``file``: (bytes, exit status, the process)."""
+    process = await tools.start(argv, stdin=False)
+    size = 0
+    try:
+        while chunk := await _read(process):
+            file.write(chunk)
+            size += len(chunk)
+        async with asyncio.timeout(IO_TIMEOUT_S):
+            code = await process.wait()
+    except BaseException:
+        await process.stop()
+        raise
+    return size, code, process
 
 
 def _append(path: Path, data: bytes) -> None:
@@ -124,7 +140,7 @@ def _append(path: Path, data: bytes) -> None:
         os.fsync(file.fileno())
 
 
-async def _read(process: Any) -> bytes:
+async def _read(process: PipedProcess) -> bytes:
     async with asyncio.timeout(IO_TIMEOUT_S):
         chunk: bytes = await process.read()
         return chunk

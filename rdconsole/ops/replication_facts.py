@@ -23,6 +23,7 @@ from rdconsole.core.vocabulary import (
     vocabulary_for,
 )
 from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
+from rdconsole.hosts.state import create_private
 
 SECRET_NAME = "replication.secret"
 
@@ -132,8 +133,7 @@ def replication_password(settings: Settings, *, create: bool) -> Secret | None:
 
 def write_secret(path: Path, value: str) -> None:
     """Mode 0600 from the start (never readable by others, not even briefly)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(value + "\n")
+    with create_private(path) as file:
+        file.write(value.encode() + b"\n")
         file.flush()
         os.fsync(file.fileno())
