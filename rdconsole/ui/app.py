@@ -44,6 +44,7 @@ from rdconsole.ui.messages import (
     SyncFinished,
     SyncPreviewed,
     SyncUpdate,
+    while_running,
 )
 from rdconsole.ui.mirror import MirrorControl
 from rdconsole.ui.panels import EventLog, MasterPanel, ProblemsPanel, StandbyPanel, StatusBar
@@ -175,6 +176,7 @@ class RdConsoleApp(FailoverKeys, ReplicationKeys, App[None]):
     def _deliver(self, snapshot: HostSnapshot) -> None:
         self.post_message(HostPolled(snapshot))
 
+    @while_running
     def on_host_polled(self, message: HostPolled) -> None:
         snapshot = message.snapshot
         now = self._clock()
@@ -189,6 +191,7 @@ class RdConsoleApp(FailoverKeys, ReplicationKeys, App[None]):
             )
         self._judge(now)
 
+    @while_running
     def on_audio_polled(self, message: AudioPolled) -> None:
         now = self._clock()
         self.mirror.polled(message, now)
@@ -225,6 +228,7 @@ class RdConsoleApp(FailoverKeys, ReplicationKeys, App[None]):
         for name, audio_panel in self.mirror.panels.items():
             set_severity(audio_panel, self.mirror.severity(name, now))
 
+    @while_running
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures land: log them, restart crashed pollers."""
         worker = event.worker
@@ -289,12 +293,15 @@ class RdConsoleApp(FailoverKeys, ReplicationKeys, App[None]):
     def action_rsync_log(self) -> None:
         self.push_screen(RsyncLogScreen(self.mirror.log))
 
+    @while_running
     def on_sync_previewed(self, message: SyncPreviewed) -> None:
         self.mirror.previewed(message)
 
+    @while_running
     def on_sync_update(self, message: SyncUpdate) -> None:
         self.mirror.update(message)
 
+    @while_running
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.mirror.finished(message)
 

@@ -28,6 +28,7 @@ from rdconsole.ui.messages import (
     FailoverProgress,
     FailoverStepped,
     FailoverStood,
+    while_running,
 )
 from rdconsole.ui.panels.banner import StandingBanner
 from rdconsole.ui.promotion import RunState, banner_lines
@@ -220,24 +221,34 @@ class FailoverKeys:
     """The App's failover action and message handlers (mixed into ``RdConsoleApp``, which sets
     ``failover`` and ``replication``)."""
 
+    if TYPE_CHECKING:  # provided by the App this is mixed into
+
+        @property
+        def is_running(self) -> bool: ...
+
     failover: FailoverControl
     replication: ReplicationControl
 
     def action_failover(self) -> None:
         self.failover.open()
 
+    @while_running
     def on_failover_stood(self, message: FailoverStood) -> None:
         self.failover.stood(message)
         self.replication.read_standing()  # a promotion offers the rejoin
 
+    @while_running
     def on_failover_previewed(self, message: FailoverPreviewed) -> None:
         self.failover.previewed(message)
 
+    @while_running
     def on_failover_stepped(self, message: FailoverStepped) -> None:
         self.failover.stepped(message)
 
+    @while_running
     def on_failover_progress(self, message: FailoverProgress) -> None:
         self.failover.progressed(message)
 
+    @while_running
     def on_failover_finished(self, message: FailoverFinished) -> None:
         self.failover.finished(message)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from textual.message import Message
 
@@ -19,6 +21,33 @@ from rdconsole.ui.runs import StepT
 if TYPE_CHECKING:
     # The replication flow loads the database driver: only when a runner first uses it.
     from rdconsole.ops.replication_flow import Outcome, ReplicationPreview
+
+MessageT = TypeVar("MessageT", bound=Message)
+
+
+class Pump(Protocol):
+    """What ``while_running`` needs of the App (or a mixin of it)."""
+
+    @property
+    def is_running(self) -> bool: ...
+
+
+PumpT = TypeVar("PumpT", bound=Pump)
+
+
+def while_running(
+    handler: Callable[[PumpT, MessageT], None],
+) -> Callable[[PumpT, MessageT], None]:
+    """Drop a worker's message handled while the console shuts down: its screens are being
+    taken apart by then, and the panels the message would update are going. (A run's journal
+    and audit are written by the run itself, not by these handlers.)"""
+
+    @wraps(handler)
+    def handle(app: PumpT, message: MessageT) -> None:
+        if app.is_running:
+            handler(app, message)
+
+    return handle
 
 
 class HostPolled(Message, bubble=False):

@@ -27,6 +27,7 @@ from rdconsole.ui.messages import (
     ReplicationProgress,
     ReplicationStepped,
     ReplicationStood,
+    while_running,
 )
 from rdconsole.ui.replicating import PALETTE, ReplicationRun, dialog_title
 from rdconsole.ui.runs import StepReporter
@@ -210,6 +211,11 @@ class ReplicationKeys:
     """The App's replication actions and message handlers (mixed into ``RdConsoleApp``, which
     sets ``replication``)."""
 
+    if TYPE_CHECKING:  # provided by the App this is mixed into
+
+        @property
+        def is_running(self) -> bool: ...
+
     replication: ReplicationControl
 
     def action_setup(self) -> None:
@@ -221,17 +227,22 @@ class ReplicationKeys:
     def action_failback(self) -> None:
         self.replication.open("failback")
 
+    @while_running
     def on_replication_stood(self, message: ReplicationStood) -> None:
         self.replication.stood(message)
 
+    @while_running
     def on_replication_previewed(self, message: ReplicationPreviewed) -> None:
         self.replication.previewed(message)
 
+    @while_running
     def on_replication_stepped(self, message: ReplicationStepped) -> None:
         self.replication.stepped(message)
 
+    @while_running
     def on_replication_progress(self, message: ReplicationProgress) -> None:
         self.replication.progressed(message)
 
+    @while_running
     def on_replication_finished(self, message: ReplicationFinished) -> None:
         self.replication.finished(message)

@@ -296,6 +296,18 @@ async def test_q_quits_and_closes_collectors() -> None:
     assert all(isinstance(c, ScriptedCollector) and c.closed for c in collectors.values())
 
 
+async def test_closing_while_polls_stream_in_raises_nothing() -> None:
+    # The pollers keep posting while the screens are taken apart: a snapshot handled then must
+    # not look for panels that are gone (a NoMatches here failed a CI run).
+    for _ in range(3):
+        collectors = scripted([master_up()], [standby()])
+        settings = sample_settings(poll_interval=0.001)
+        app = make_app(settings, collectors, clock=fixed_clock)
+        async with app.run_test(size=SIZE) as pilot:
+            await received(pilot, 10)
+        assert app.return_code in (None, 0)
+
+
 async def test_hung_host_does_not_stop_the_other() -> None:
     hung = HungCollector(MASTER)
     collectors: dict[str, Collector] = {
