@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 from rdconsole.config import Settings
@@ -26,7 +27,7 @@ class TerminalObserver:
         self._stream.write(f"rdconsole sync: {text}\n")
         self._stream.flush()
 
-    def event(self, event: RsyncEvent, progress: SyncProgress) -> None:
+    def events(self, events: Sequence[RsyncEvent], progress: SyncProgress) -> None:
         if not self._live:
             return
         overall = progress.overall_percent

@@ -8,7 +8,8 @@ whole run, so ``bytes_done`` would add up running totals.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
+from typing import Any
 
 from rdconsole.core.rsync_output import (
     Completion,
@@ -68,58 +69,62 @@ class SyncProgress:
 
 def apply(state: SyncProgress, event: RsyncEvent) -> SyncProgress:
     """The state after ``event``; events that carry no state leave it unchanged."""
-    match event:
-        case FileStarted(name=name):
-            return replace(
-                state,
-                current_file=name,
-                file_bytes=0,
-                file_percent=0,
-                files_started=state.files_started + 1,
-                eta_s=None,
-            )
-        case Progress(completion=None):
-            return replace(
-                state,
-                file_bytes=event.bytes,
-                file_percent=event.percent,
-                rate_bps=event.rate_bps,
-                eta_s=event.eta_s,
-            )
-        case Progress(completion=Completion() as done):
-            return replace(
-                state,
-                file_bytes=event.bytes,
-                file_percent=event.percent,
-                rate_bps=event.rate_bps,
-                eta_s=0,
-                files_done=done.transfer_number,
-                bytes_done=state.bytes_done + event.bytes,
-                to_check=done.to_check,
-                total_files=done.total_files,
-                list_complete=done.list_complete,
-            )
-        case Deleted():
-            return replace(state, deletions=state.deletions + 1)
-        case RsyncMessage(severity=severity, code=code):
-            error = severity is Severity.ERROR
-            return replace(
-                state,
-                errors=state.errors + error,
-                warnings=state.warnings + (not error),
-                last_message=event,
-                reported_code=state.reported_code if code is None else code,
-            )
-        case Totals():
-            return replace(state, totals=event)
-        case TotalSize():
-            return replace(state, total_size=event)
-    return state
+    return fold((event,), state)
 
 
 def fold(events: Iterable[RsyncEvent], state: SyncProgress | None = None) -> SyncProgress:
-    """Apply ``events`` in order, from ``state`` or from the empty state."""
+    """Apply ``events`` in order, from ``state`` or from the empty state.
+
+    The changes go into one dict and one new state is built at the end: a run prints a few
+    thousand events, and building a frozen state per event cost more than parsing them."""
     current = SyncProgress() if state is None else state
+    values: dict[str, Any] = {name: getattr(current, name) for name in _FIELDS}
+    changed = False
     for event in events:
-        current = apply(current, event)
-    return current
+        changed = _fold_one(values, event) or changed
+    return SyncProgress(**values) if changed else current
+
+
+_FIELDS = tuple(field.name for field in fields(SyncProgress))
+
+
+def _fold_one(values: dict[str, Any], event: RsyncEvent) -> bool:
+    """Update ``values`` (SyncProgress fields by name) for ``event``; False if it carries no
+    state."""
+    match event:
+        case FileStarted(name=name):
+            values["current_file"] = name
+            values["file_bytes"] = values["file_percent"] = 0
+            values["files_started"] += 1
+            values["eta_s"] = None
+        case Progress(completion=None):
+            values["file_bytes"] = event.bytes
+            values["file_percent"] = event.percent
+            values["rate_bps"] = event.rate_bps
+            values["eta_s"] = event.eta_s
+        case Progress(completion=Completion() as done):
+            values["file_bytes"] = event.bytes
+            values["file_percent"] = event.percent
+            values["rate_bps"] = event.rate_bps
+            values["eta_s"] = 0
+            values["files_done"] = done.transfer_number
+            values["bytes_done"] += event.bytes
+            values["to_check"] = done.to_check
+            values["total_files"] = done.total_files
+            values["list_complete"] = done.list_complete
+        case Deleted():
+            values["deletions"] += 1
+        case RsyncMessage(severity=severity, code=code):
+            error = severity is Severity.ERROR
+            values["errors"] += error
+            values["warnings"] += not error
+            values["last_message"] = event
+            if code is not None:
+                values["reported_code"] = code
+        case Totals():
+            values["totals"] = event
+        case TotalSize():
+            values["total_size"] = event
+        case _:
+            return False
+    return True

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rdconsole.core.rsync_output import RsyncEvent, RsyncOutputParser
-from rdconsole.core.rsync_progress import SyncProgress, apply
+from rdconsole.core.rsync_progress import SyncProgress, fold
 from rdconsole.hosts.shell import Shell
 
 RSYNC_ENV = {"LC_ALL": "C"}
@@ -40,19 +40,20 @@ async def stream_rsync(
     command: Sequence[str],
     *,
     idle_timeout: float,
-    on_event: Callable[[RsyncEvent, SyncProgress], None] | None = None,
+    on_events: Callable[[list[RsyncEvent], SyncProgress], None] | None = None,
 ) -> RsyncRun:
-    """Run ``command`` to its end, calling ``on_event`` for each parsed event."""
+    """Run ``command`` to its end, calling ``on_events`` with the events parsed from each read
+    and the progress after them."""
     parser = RsyncOutputParser()
     progress = SyncProgress()
     running = await shell.start(command, env=RSYNC_ENV)
 
     def handle(events: list[RsyncEvent]) -> None:
         nonlocal progress
-        for event in events:
-            progress = apply(progress, event)
-            if on_event is not None:
-                on_event(event, progress)
+        if events:
+            progress = fold(events, progress)
+            if on_events is not None:
+                on_events(events, progress)
 
     stalled = False
     stopped_cleanly = True

@@ -13,7 +13,7 @@ import contextlib
 import enum
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,7 +62,8 @@ class SyncExit(enum.IntEnum):
 class SyncObserver(Protocol):
     def phase(self, text: str) -> None: ...
 
-    def event(self, event: RsyncEvent, progress: SyncProgress) -> None: ...
+    def events(self, events: Sequence[RsyncEvent], progress: SyncProgress) -> None:
+        """``events`` were parsed from one read of rsync's output; ``progress`` is after them."""
 
 
 @dataclass(frozen=True)
@@ -188,15 +189,16 @@ class _Run:
         transfer: list[str] = []
         delete: list[str] = []
 
-        def collect(event: RsyncEvent, _: SyncProgress) -> None:
-            if isinstance(event, Deleted):
-                delete.append(event.name)
-            elif isinstance(event, FileStarted):
-                transfer.append(event.name)
+        def collect(events: list[RsyncEvent], _: SyncProgress) -> None:
+            for event in events:
+                if isinstance(event, Deleted):
+                    delete.append(event.name)
+                elif isinstance(event, FileStarted):
+                    transfer.append(event.name)
 
         command = mirror_command(self.source, self.target, self.started, dry_run=True)
         run = await stream_rsync(
-            self.shell, command, idle_timeout=self.idle_timeout, on_event=collect
+            self.shell, command, idle_timeout=self.idle_timeout, on_events=collect
         )
         if run.exit_code not in RSYNC_OK_CODES:
             message = run.progress.last_message.text if run.progress.last_message else ""
@@ -329,10 +331,10 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
     last_write = 0.0
     run.write_state(running=True, phase="transfer")
 
-    def on_event(event: RsyncEvent, progress: SyncProgress) -> None:
+    def on_events(events: list[RsyncEvent], progress: SyncProgress) -> None:
         nonlocal last_write
         if run.observer is not None:
-            run.observer.event(event, progress)
+            run.observer.events(events, progress)
         now = time.monotonic()
         if now - last_write >= STATE_EVERY_S:
             last_write = now
@@ -346,7 +348,7 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
             run.shell,
             mirror_command(run.source, run.target, run.started, dry_run=False),
             idle_timeout=run.idle_timeout,
-            on_event=on_event,
+            on_events=on_events,
         )
     finally:
         # rsync renames or removes its temporary files itself unless it is killed (the watchdog,

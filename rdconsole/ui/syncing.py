@@ -81,9 +81,10 @@ class ConsoleObserver(SyncObserver):
         self._log.add(f"— {text}")
         self._post(text, self.progress)
 
-    def event(self, event: RsyncEvent, progress: SyncProgress) -> None:
-        line = log_line(event)
-        if line is not None:
-            self._log.add(line)
+    def events(self, events: Sequence[RsyncEvent], progress: SyncProgress) -> None:
+        for event in events:
+            line = log_line(event)
+            if line is not None:
+                self._log.add(line)
         self.progress = progress
         self._post(self.current_phase, progress)

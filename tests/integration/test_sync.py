@@ -8,6 +8,7 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -350,8 +351,8 @@ class FirstFile:
     def phase(self, text: str) -> None:
         pass
 
-    def event(self, event: RsyncEvent, progress: SyncProgress) -> None:
-        if isinstance(event, FileStarted) and progress.file_bytes >= 0:
+    def events(self, events: Sequence[RsyncEvent], progress: SyncProgress) -> None:
+        if any(isinstance(event, FileStarted) for event in events):
             self.started.set()
 
 

@@ -469,7 +469,7 @@ class FakeSyncRunner:
 
     async def _send(self, observer: SyncObserver, event: RsyncEvent) -> None:
         self.progress = apply(self.progress, event)
-        observer.event(event, self.progress)
+        observer.events([event], self.progress)
         self.events += 1
         await asyncio.sleep(self.pause)
 

@@ -175,15 +175,15 @@ def test_log_lines_from_rsync_events() -> None:
     assert log_line(Progress(10, 1, 1.0, 1)) is None
 
 
-def test_observer_logs_lines_and_posts_every_update() -> None:
+def test_observer_logs_every_line_and_posts_once_per_read() -> None:
     log = SyncLog()
     posted: list[tuple[str, SyncProgress | None]] = []
     observer = ConsoleObserver(log, lambda phase, progress: posted.append((phase, progress)))
     observer.phase("mirroring")
-    progress = SyncProgress(current_file="a.wav")
-    observer.event(FileStarted("a.wav"), progress)
-    observer.event(Progress(10, 1, 1.0, 1), progress)
-    assert log.lines == ("— mirroring", "a.wav")
+    progress = SyncProgress(current_file="b.wav")
+    observer.events([FileStarted("a.wav"), Progress(10, 1, 1.0, 1), FileStarted("b.wav")], progress)
+    observer.events([Progress(20, 2, 1.0, 1)], progress)
+    assert log.lines == ("— mirroring", "a.wav", "b.wav")
     assert posted == [("mirroring", None), ("mirroring", progress), ("mirroring", progress)]
 
 

@@ -443,6 +443,20 @@ def test_chunking_never_changes_the_events(data: bytes, cuts: list[int], style: 
     assert parse_chunked(chunks, style) == parse(data, style)
 
 
+@given(data=streams, cuts=st.lists(st.integers(min_value=0), max_size=12))
+def test_folding_in_batches_is_folding_one_event_at_a_time(data: bytes, cuts: list[int]) -> None:
+    # The transfer folds each read's events at once; the state must not depend on the batches.
+    events = parse(data, NameStyle.MARKED)
+    one_by_one = SyncProgress()
+    for event in events:
+        one_by_one = apply(one_by_one, event)
+    points = sorted({cut % (len(events) + 1) for cut in cuts})
+    batched = SyncProgress()
+    for a, b in zip([0, *points], [*points, len(events)], strict=True):
+        batched = fold(events[a:b], batched)
+    assert batched == one_by_one
+
+
 @given(text=st.text(), style=st.sampled_from(NameStyle))
 def test_parse_record_never_raises(text: str, style: NameStyle) -> None:
     parse_record(text, style)
