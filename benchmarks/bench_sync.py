@@ -5,7 +5,8 @@ Generates an audio store of 2,000 cuts (``make_audio_store``: 20 cuts of 10 MiB,
 directory, serves it with the lab's rsync daemon on 127.0.0.1, and writes a minimal rdconsole
 config (no MariaDB needed: the mysql ports are never used; a local standby whose mirror is the
 destination; owner/group the current user's; Rivendell paths that do not exist, so the layout
-guard passes). Then it alternates, into the same emptied and ``sync``-ed destination each time:
+guard passes). Each round runs these three, in a new random order (``--seed``), into the same
+emptied and ``sync``-ed destination each time:
 
 * bare: ``rsync -rlt --chmod=D0775,F0664 rsync://127.0.0.1:PORT/rivendell/ DEST/``
 * rdconsole: ``rdconsole --config CONF sync`` (stderr not a terminal: no progress line), timed
@@ -13,9 +14,10 @@ guard passes). Then it alternates, into the same emptied and ``sync``-ed destina
 * command: the exact rsync command rdconsole ran (printed as ``command: ...``), run alone with
   its output read through a pipe, to separate rsync's options from rdconsole's own work.
 
-Medians over ``--runs`` rounds (default 3) after one unmeasured warm-up transfer. Requirement:
+Medians over ``--runs`` rounds (default 3) after an unmeasured warm-up (one bare transfer, one
+``rdconsole sync``). rdconsole is measured compiled to bytecode, as installed. Requirement:
 median(rdconsole) <= 1.05 x median(bare). Exit 1 if not; the phase table says where the time
-goes.
+goes, and the per-round ratios how much of the difference is the machine's noise.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import json
 import os
 import pstats
 import pwd
+import random
 import re
 import shlex
 import shutil
@@ -40,7 +43,7 @@ from harness import BenchError, rdconsole_command, run_main, table, temp_root, v
 
 from rdconsole.config import load_settings
 from rdconsole.core.rsync_output import RsyncOutputParser
-from rdconsole.core.rsync_progress import SyncProgress, apply
+from rdconsole.core.rsync_progress import SyncProgress, fold
 from rdconsole.core.sync_plan import RSYNC_TEMP_GLOB, guard_command
 from rdconsole.hosts.rsync import RSYNC_ENV
 from rdconsole.lab import MASTER_NAME, STANDBY_NAME, RsyncDaemon, make_audio_store
@@ -49,6 +52,8 @@ from rdconsole.ops.sync import mirror_source
 
 SMALL_MEAN = 51 * 1024
 """Mean size of ``make_audio_store``'s small files (2-100 KiB)."""
+ORDER = ("bare", "rdconsole", "alone")
+"""The three transfers of a round, shuffled each round."""
 PHASES = (
     ("start-up", "checking", "interpreter, imports, config, lock"),
     ("checks", "mirroring", "id -u, links probe and rsync URL/repl.chk (together); temp find"),
@@ -220,19 +225,19 @@ def run_command(command: list[str]) -> tuple[float, bytes]:
 def parse_seconds(output: bytes, chunk: int = 4096) -> tuple[float, int]:
     """Best of 3: seconds to parse ``output`` as rdconsole does (parser + progress fold), fed in
     ``chunk``-byte pieces; and the number of events."""
-    best, events = float("inf"), 0
+    best, count = float("inf"), 0
     for _ in range(3):
         began = time.perf_counter()
         parser, progress, count = RsyncOutputParser(), SyncProgress(), 0
         for offset in range(0, len(output), chunk):
-            for event in parser.feed(output[offset : offset + chunk]):
-                progress = apply(progress, event)
-                count += 1
-        for event in parser.close():
-            progress = apply(progress, event)
-            count += 1
-        best, events = min(best, time.perf_counter() - began), count
-    return best, events
+            events = parser.feed(output[offset : offset + chunk])
+            progress = fold(events, progress)
+            count += len(events)
+        events = parser.close()
+        progress = fold(events, progress)
+        count += len(events)
+        best = min(best, time.perf_counter() - began)
+    return best, count
 
 
 def timed(command: list[str], runs: int = 3) -> float:
@@ -266,7 +271,7 @@ def import_costs() -> dict[str, float]:
 
 PROFILED = (
     ("feed", "rsync_output.py", "parse rsync's output (RsyncOutputParser.feed)"),
-    ("apply", "rsync_progress.py", "fold events into SyncProgress"),
+    ("fold", "rsync_progress.py", "fold each read's events into SyncProgress"),
     ("write_state", "sync.py", "state file, once a second"),
     ("load_settings", "loader.py", "read the config"),
     ("probe_layout", "mirror_checks.py", "layout probe (CPU part)"),
@@ -306,6 +311,7 @@ def main() -> int:
     cli.add_argument("--large-mib", type=int, default=10)
     cli.add_argument("--target", type=float, default=1.05, help="max rdconsole/bare ratio")
     cli.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    cli.add_argument("--seed", type=int, default=None, help="seed of the order within rounds")
     args = cli.parse_args()
 
     bare: list[float] = []
@@ -317,21 +323,30 @@ def main() -> int:
         mirror = root / "mirror"
         with RsyncDaemon(root / "rsyncd", store.path) as daemon:
             config = write_config(root, daemon.port, mirror)
+            # Warm-up, unmeasured: daemon, dentries, the store in page cache, rdconsole's files;
+            # it also gives the rsync command rdconsole runs.
             fresh(mirror)
-            run_bare(daemon.url, mirror)  # warm-up: daemon, dentries, the store in page cache
+            run_bare(daemon.url, mirror)
+            fresh(mirror)
+            command = run_rdconsole(config).command
+            shuffle = random.Random(args.seed)
             for round_ in range(1, args.runs + 1):
-                fresh(mirror)
-                bare.append(run_bare(daemon.url, mirror))
-                check_copy(mirror, store, "bare rsync")
-                fresh(mirror)
-                rd.append(run_rdconsole(config))
-                check_copy(mirror, store, "rdconsole sync")
-                fresh(mirror)
-                seconds, output = run_command(rd[-1].command)
-                alone.append(seconds)
-                check_copy(mirror, store, "rdconsole's rsync command")
+                # A new order each round: a machine that slows down or speeds up during a round
+                # must not favour whichever transfer always runs first.
+                order = shuffle.sample(ORDER, len(ORDER))
+                for what in order:
+                    fresh(mirror)
+                    if what == "bare":
+                        bare.append(run_bare(daemon.url, mirror))
+                    elif what == "rdconsole":
+                        rd.append(run_rdconsole(config))
+                    else:
+                        seconds, output = run_command(command)
+                        alone.append(seconds)
+                    check_copy(mirror, store, what)
                 print(
-                    f"round {round_}: bare {bare[-1]:.3f} s, rdconsole sync {rd[-1].seconds:.3f} s,"
+                    f"round {round_} ({', '.join(order)}): bare {bare[-1]:.3f} s,"
+                    f" rdconsole sync {rd[-1].seconds:.3f} s,"
                     f" its rsync command alone {alone[-1]:.3f} s",
                     flush=True,
                 )
@@ -394,6 +409,12 @@ def main() -> int:
         f" overhead over bare {median_rd - median_bare:+.3f} s"
         f" (rsync options {median_alone - median_bare:+.3f} s,"
         f" rdconsole's own work {median_rd - median_alone:+.3f} s)"
+    )
+    paired = sorted(r.seconds / b for r, b in zip(rd, bare, strict=True))
+    print(
+        "per-round ratios rdconsole / bare (same round): "
+        + ", ".join(f"{p:.3f}" for p in paired)
+        + f"; median {statistics.median(paired):.3f}"
     )
     ratio = median_rd / median_bare
     return verdict(
