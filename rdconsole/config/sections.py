@@ -56,7 +56,13 @@ REPLICATION_KEYS = {
     "account_host",
     "connect_retry",
 }
-FAILOVER_KEYS = {"drain_timeout", "block_after_promotion", "fence"}
+FAILOVER_KEYS = {
+    "drain_timeout",
+    "block_after_promotion",
+    "fence",
+    "master_stop_command",
+    "master_database_stop_command",
+}
 RIVENDELL_KEYS = {
     "rd_conf",
     "rd_conf_master",
@@ -212,8 +218,12 @@ def read_rivendell(table: Table, audio_dir: Path, systemd: bool | None) -> Riven
 
 def read_failover(table: Table) -> FailoverConfig:
     table.check(FAILOVER_KEYS)
+    stop_database = FailoverConfig.master_database_stop_command
     return FailoverConfig(
         drain_timeout=table.duration("drain_timeout", 120.0),
         block_after_promotion=table.duration("block_after_promotion", 8 * 3600.0),
         fence=table.choice("fence", "read_only", ("read_only", "stop", "none")),
+        master_stop_command=table.string("master_stop_command"),
+        master_database_stop_command=table.string("master_database_stop_command", stop_database)
+        or stop_database,
     )

@@ -167,6 +167,10 @@ class FailoverConfig:
     """A second promotion inside this window needs a typed reason."""
     fence: str = "read_only"
     """What to do to a reachable old master: ``read_only``, ``stop`` or ``none``."""
+    master_stop_command: str | None = None
+    """Stops Rivendell on the old master (over SSH); None: the standby's ``stop_command``."""
+    master_database_stop_command: str = "systemctl stop mariadb"
+    """Stops the old master's database, when it is fenced as down before a promotion."""
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,7 @@ def plan_promotion(
     fence: str,
     can_fence_host: bool,
     master_stop_command: str,
+    master_database_stop_command: str,
 ) -> Plan:
     """The steps for ``state`` (UNCERTAIN is planned as a failover: the checklist demands the
     operator's attestation before it may run)."""
@@ -191,7 +192,7 @@ def plan_promotion(
                     StepKind.MASTER_COMMAND,
                     master,
                     "Stop Rivendell and the database on the old master",
-                    command=f"{master_stop_command}; systemctl stop mariadb",
+                    command=f"{master_stop_command}; {master_database_stop_command}",
                     expect="the command exits 0",
                 )
             )

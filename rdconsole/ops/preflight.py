@@ -264,7 +264,8 @@ async def gather(
         standby_vocabulary=standby_vocabulary,
         fence=failover.fence,
         can_fence_host=can_fence_host,
-        master_stop_command=standby.rivendell.stop_command,
+        master_stop_command=failover.master_stop_command or standby.rivendell.stop_command,
+        master_database_stop_command=failover.master_database_stop_command,
     )
     return Preflight(
         standby, inputs, checklist(inputs), plan, master_vocabulary, standby_vocabulary

@@ -33,6 +33,7 @@ from rdconsole.core.vocabulary import parse_version, vocabulary_for
 from rdconsole.hosts.state import AuditLog, read_state_file
 from rdconsole.lab import MariaDBLab
 from rdconsole.lab.client import Row
+from rdconsole.lab.sshd import SshServer
 from rdconsole.lab.station import StationLayout
 from tests.helpers import recorded_calls
 
@@ -255,6 +256,45 @@ def test_master_killed_failover_promotes_switches_and_audits(site: Site) -> None
     assert "`RESET SLAVE ALL`" in report.stdout
 
 
+def test_fence_stop_runs_the_configured_commands_on_the_master_over_ssh(
+    site: Site, ssh_server: SshServer
+) -> None:
+    # The master's database died but its host answers SSH: with fence = "stop" rdconsole stops
+    # Rivendell and the database there itself, with [failover]'s commands for the master.
+    fenced = site.config.parent / "fenced"
+    fenced.mkdir()
+    stop_rivendell, stop_database = f"touch {fenced}/rivendell", f"touch {fenced}/database"
+    text = site.config.read_text(encoding="utf-8").replace(
+        "[failover]\n",
+        "[failover]\n"
+        'fence = "stop"\n'
+        f"master_stop_command = {json.dumps(stop_rivendell)}\n"
+        f"master_database_stop_command = {json.dumps(stop_database)}\n",
+    )
+    text += (
+        f'\n[master.ssh]\nuser = "{ssh_server.user}"\nport = {ssh_server.port}\n'
+        f'known_hosts = "{ssh_server.known_hosts}"\nidentity_files = ["{ssh_server.client_key}"]\n'
+    )
+    site.config.write_text(text, encoding="utf-8")
+    site.kill_master()
+
+    dry = site.cli("failover", "--dry-run")
+
+    assert dry.returncode == 0, output(dry)
+    assert f"{stop_rivendell}; {stop_database}" in dry.stdout
+    assert list(fenced.iterdir()) == []
+
+    result = site.cli("failover", "--yes")
+
+    assert result.returncode == 0, output(result)
+    assert sorted(path.name for path in fenced.iterdir()) == ["database", "rivendell"]
+    fence = [e for e in site.audit() if e["action"] == "failover-step" and e["step"] == "01-fence"]
+    assert [(e["text"], e["status"]) for e in fence] == [
+        (f"{stop_rivendell}; {stop_database}", "done")
+    ]
+    assert site.replica_status() == [] and site.read_only("standby") == 0
+
+
 # -- master up: switchover -----------------------------------------------------------------------
 
 
@@ -464,6 +504,7 @@ def test_no_plan_for_an_up_master_lacks_its_read_only_fence(
         fence=fence,
         can_fence_host=can_fence_host,
         master_stop_command="systemctl stop rivendell",
+        master_database_stop_command="systemctl stop mariadb",
     )
     assert plan.path == "switchover"
     first = plan.steps[0]

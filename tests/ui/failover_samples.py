@@ -82,6 +82,7 @@ def sample_plan() -> Plan:
         fence="none",
         can_fence_host=False,
         master_stop_command=STOP_RIVENDELL,
+        master_database_stop_command="systemctl stop mariadb",
     )
 
 

@@ -268,8 +268,15 @@ def test_failover_section_and_rivendell_commands(tmp_path: Path) -> None:
     assert settings.failover.drain_timeout == 90
     assert settings.failover.block_after_promotion == 4 * 3600
     assert settings.failover.fence == "stop"
+    assert settings.failover.master_stop_command is None  # the standby's stop_command
+    assert settings.failover.master_database_stop_command == "systemctl stop mariadb"
     rivendell = settings.standbys[0].rivendell
     assert rivendell.stop_command == "/usr/local/bin/stop-rd"
     assert rivendell.start_command.endswith("start") and "rivendell" in rivendell.start_command
     with pytest.raises(ConfigError, match="read_only, stop, none"):
         load_settings(write(tmp_path, ISSUE_EXAMPLE + '\n[failover]\nfence = "stonith"\n'))
+    own = text + 'master_stop_command = "rc-service rivendell stop"\n'
+    own += 'master_database_stop_command = "service mysqld stop"\n'
+    failover = load_settings(write(tmp_path, own)).failover
+    assert failover.master_stop_command == "rc-service rivendell stop"
+    assert failover.master_database_stop_command == "service mysqld stop"

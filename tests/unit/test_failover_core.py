@@ -180,6 +180,7 @@ def test_failover_plan_order_and_exact_sql() -> None:
         fence="read_only",
         can_fence_host=False,
         master_stop_command="systemctl stop rivendell",
+        master_database_stop_command="systemctl stop mariadb",
     )
     assert plan.path == "failover"
     assert kinds(plan) == [
@@ -212,9 +213,10 @@ def test_failover_fences_over_ssh_when_it_can() -> None:
         fence="stop",
         can_fence_host=True,
         master_stop_command="systemctl stop rivendell",
+        master_database_stop_command="service mysqld stop",
     )
     assert plan.steps[0].kind is StepKind.MASTER_COMMAND
-    assert plan.steps[0].command == "systemctl stop rivendell; systemctl stop mariadb"
+    assert plan.steps[0].command == "systemctl stop rivendell; service mysqld stop"
 
 
 @pytest.mark.parametrize("vocabulary", [MARIADB, MYSQL84])
@@ -228,6 +230,7 @@ def test_switchover_plan(vocabulary: Vocabulary) -> None:
         fence="read_only",
         can_fence_host=False,
         master_stop_command="systemctl stop rivendell",
+        master_database_stop_command="systemctl stop mariadb",
     )
     assert plan.path == "switchover"
     assert kinds(plan)[:3] == [
