@@ -4,22 +4,27 @@ with a scripted FailoverRunner (this tests the console, not MySQL)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypeVar
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label
 
+from rdconsole.config.settings import HostConfig, MySQLEndpoint
+from rdconsole.core.model import Role
 from rdconsole.ops.failover_flow import (
     FailoverExit,
     FailoverOutcome,
     FailoverPreview,
     Standing,
 )
-from rdconsole.ui.app import RdConsoleApp
+from rdconsole.ops.monitor import Collector
+from rdconsole.ui.app import RdConsoleApp, make_app
 from rdconsole.ui.messages import FailoverPreviewed
 from rdconsole.ui.panels.banner import StandingBanner
 from rdconsole.ui.screens.failover import FailoverRunScreen, FailoverScreen
+from rdconsole.ui.screens.sync import StandbyChooser
 from tests.ui.failover_samples import (
     DONE_MESSAGE,
     FENCED,
@@ -33,10 +38,21 @@ from tests.ui.failover_samples import (
     sample_preview,
 )
 from tests.ui.guarded import confirm_button, on_top, report, run_lines, type_into, verdict
-from tests.ui.samples import STANDBY, play_scenario, scenario_app, wait_until
+from tests.ui.samples import (
+    SCENARIOS,
+    STANDBY,
+    ScriptedCollector,
+    fixed_clock,
+    play_scenario,
+    sample_settings,
+    scenario_app,
+    standby,
+    wait_until,
+)
 from tests.ui.test_console import event_lines
 
 SIZE = (80, 24)
+SECOND = "rd-standby2"
 PROMOTED = (
     "▲ PROMOTED rd-standby at 14:03 by alice — old master rd-master must not come back "
     "writable until rejoined"
@@ -49,6 +65,16 @@ INTERRUPTED = (
 
 def failover_screen(app: RdConsoleApp) -> FailoverScreen:
     return on_top(app, FailoverScreen)
+
+
+ScreenT = TypeVar("ScreenT")
+
+
+async def wait_for_screen(pilot: Pilot[None], kind: type[ScreenT]) -> ScreenT:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind))
+    screen = pilot.app.screen
+    assert isinstance(screen, kind)
+    return screen
 
 
 def banner(app: RdConsoleApp) -> list[str]:
@@ -115,6 +141,40 @@ async def test_screen_lists_the_checklist_the_risk_and_the_plan() -> None:
         assert confirm_button(app).disabled
         assert runner.previews == [(STANDBY, None, None)]
         assert "failover rd-standby: master DOWN, failover of 9 steps, BLOCKED" in event_lines(app)
+
+
+def two_standby_app(runner: FakeFailoverRunner) -> RdConsoleApp:
+    """The master-down scenario with a second standby, ``rd-standby2``, healthy."""
+    settings = sample_settings()
+    second = HostConfig(SECOND, Role.STANDBY, "10.0.0.3", mysql=MySQLEndpoint("10.0.0.3"))
+    settings = replace(settings, standbys=(*settings.standbys, second))
+    collectors: dict[str, Collector] = {
+        **SCENARIOS["master-down"](),
+        SECOND: ScriptedCollector(SECOND, [standby()]),
+    }
+    return make_app(settings, collectors, clock=fixed_clock, failover=runner)
+
+
+async def test_with_two_standbys_f_asks_which_one_and_checks_that_one() -> None:
+    runner = FakeFailoverRunner()
+    app = two_standby_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.state.received >= 3)
+        await pilot.press("f")
+        chooser = await wait_for_screen(pilot, StandbyChooser)
+        assert chooser.query_one("#chooser-dialog").border_title == "promote which standby?"
+        assert [b.name for b in chooser.query(Button).results(Button)] == [STANDBY, SECOND]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, (StandbyChooser, FailoverScreen))
+        assert runner.previews == []  # Esc chose none: nothing was even checked
+        await pilot.press("f")
+        await wait_for_screen(pilot, StandbyChooser)
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: len(runner.previews) == 1)
+        assert isinstance(app.screen, FailoverScreen)
+        assert runner.previews == [(SECOND, None, None)]
+        assert runner.runs == []
 
 
 async def test_a_block_keeps_confirm_disabled_even_with_the_right_name() -> None:
