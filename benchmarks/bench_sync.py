@@ -14,7 +14,7 @@ emptied and ``sync``-ed destination each time:
 * command: the exact rsync command rdconsole ran (printed as ``command: ...``), run alone with
   its output read through a pipe, to separate rsync's options from rdconsole's own work.
 
-Medians over ``--runs`` rounds (default 3) after an unmeasured warm-up (one bare transfer, one
+Medians over ``--runs`` rounds (default 5) after an unmeasured warm-up (one bare transfer, one
 ``rdconsole sync``). rdconsole is measured compiled to bytecode, as installed. Requirement:
 median(rdconsole) <= 1.05 x median(bare). Exit 1 if not; the phase table says where the time
 goes, and the per-round ratios how much of the difference is the machine's noise.
@@ -305,7 +305,7 @@ def profile_run(config: Path, out: Path) -> tuple[float, list[list[str]]]:
 
 def main() -> int:
     cli = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    cli.add_argument("--runs", type=int, default=3, help="alternating rounds")
+    cli.add_argument("--runs", type=int, default=5, help="rounds of the three transfers")
     cli.add_argument("--cuts", type=int, default=2000)
     cli.add_argument("--large-files", type=int, default=20, help="cuts of --large-mib each")
     cli.add_argument("--large-mib", type=int, default=10)
