@@ -171,6 +171,42 @@ def write_state_file(path: Path, document: Mapping[str, Any], *, durable: bool =
         raise
 
 
+class BackgroundStateWriter:
+    """Replaces one state file off the event loop, one write at a time, the newest document
+    winning.
+
+    A rename in a directory whose file system is busy writing back can wait on its journal
+    (measured: 129 ms while rsync wrote 4 GB); on the event loop that freezes the console and
+    the reading of rsync's output. Documents submitted while a write runs replace each other;
+    only the newest is written next. Best effort, without fsync (progress): a failed write is
+    kept in ``error`` and the next document is tried all the same.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._pending: Mapping[str, Any] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.error: OSError | None = None
+
+    def submit(self, document: Mapping[str, Any]) -> None:
+        self._pending = document
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._pending is not None:
+            document, self._pending = self._pending, None
+            try:
+                await asyncio.to_thread(write_state_file, self._path, document, durable=False)
+            except OSError as error:
+                self.error = error
+
+    async def settle(self) -> None:
+        """Return once nothing is written any more (before the final, durable write)."""
+        if self._task is not None:
+            await self._task
+
+
 def _create_temporary(path: Path) -> tuple[int, Path]:
     """A new file ``.NAME.RANDOM`` beside ``path``, mode 0600, open for writing (what
     ``tempfile.mkstemp`` does, without importing tempfile: 5 ms of every ``sync``'s start)."""

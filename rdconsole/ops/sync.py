@@ -36,6 +36,7 @@ from rdconsole.hosts.rsync import RsyncRun, stream_rsync
 from rdconsole.hosts.shell import Shell, ShellError, shell_for
 from rdconsole.hosts.state import (
     AuditLog,
+    BackgroundStateWriter,
     LockBusy,
     RunLock,
     read_state_file,
@@ -215,7 +216,11 @@ class _Run:
     def idle_timeout(self) -> float:
         return self.standby.audio.idle_timeout
 
-    def write_state(self, *, durable: bool = True, **fields: Any) -> None:
+    def write_state(self, **fields: Any) -> None:
+        """Durably: results and the start of a transfer."""
+        write_state_file(self.state_path, self.state_document(**fields))
+
+    def state_document(self, **fields: Any) -> dict[str, Any]:
         document = {
             "standby": self.standby.name,
             "pid": os.getpid(),
@@ -225,7 +230,7 @@ class _Run:
         }
         if "last" not in document and "last" in self.previous_state:
             document["last"] = self.previous_state["last"]
-        write_state_file(self.state_path, document, durable=durable)
+        return document
 
 
 def _progress_fields(progress: SyncProgress) -> dict[str, Any]:
@@ -330,6 +335,7 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
     run.phase("mirroring")
     last_write = 0.0
     run.write_state(running=True, phase="transfer")
+    progress_file = BackgroundStateWriter(run.state_path)
 
     def on_events(events: list[RsyncEvent], progress: SyncProgress) -> None:
         nonlocal last_write
@@ -338,9 +344,10 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
         now = time.monotonic()
         if now - last_write >= STATE_EVERY_S:
             last_write = now
-            run.write_state(
-                running=True, phase="transfer", progress=_progress_fields(progress), durable=False
+            document = run.state_document(
+                running=True, phase="transfer", progress=_progress_fields(progress)
             )
+            progress_file.submit(document)
 
     result: RsyncRun | None = None
     try:
@@ -351,6 +358,7 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
             on_events=on_events,
         )
     finally:
+        await progress_file.settle()  # no progress write may land after the result's
         # rsync renames or removes its temporary files itself unless it is killed (the watchdog,
         # a cancel, a lost connection): after a clean exit there are none to look for.
         if result is None or result.exit_code not in RSYNC_OK_CODES or result.stalled:

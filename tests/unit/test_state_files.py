@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from rdconsole.hosts import state
 from rdconsole.hosts.state import (
     AuditLog,
+    BackgroundStateWriter,
     LockBusy,
     RunLock,
     read_state_file,
@@ -56,3 +62,42 @@ def test_audit_log_appends_who_and_what(tmp_path: Path, monkeypatch: pytest.Monk
     assert first["who"]["sudo_user"] == "engineer"
     assert [first["exit_code"], second["exit_code"]] == [0, 1]
     assert (tmp_path / "audit.jsonl").stat().st_mode & 0o777 == 0o600
+
+
+async def test_progress_is_written_off_the_event_loop_newest_document_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A write stuck on the file system's journal must not stop the loop; what was submitted
+    # meanwhile collapses to the newest document, written next.
+    released = threading.Event()
+    written: list[Mapping[str, Any]] = []
+
+    def slow_write(path: Path, document: Mapping[str, Any], *, durable: bool = True) -> None:
+        assert not durable
+        released.wait(5)
+        written.append(document)
+
+    monkeypatch.setattr(state, "write_state_file", slow_write)
+    writer = BackgroundStateWriter(tmp_path / "sync.json")
+    writer.submit({"n": 1})
+    for n in (2, 3):
+        await asyncio.sleep(0.01)  # the loop runs while the first write is stuck
+        writer.submit({"n": n})
+    assert written == []
+    released.set()
+    await writer.settle()
+    assert written == [{"n": 1}, {"n": 3}]
+
+
+async def test_a_failed_progress_write_is_kept_and_the_next_one_tried(tmp_path: Path) -> None:
+    path = tmp_path / "sync.json"
+    path.mkdir()  # a directory where the file goes: the rename fails, also for root
+    writer = BackgroundStateWriter(path)
+    writer.submit({"n": 1})
+    await writer.settle()
+    assert isinstance(writer.error, IsADirectoryError)
+    path.rmdir()
+    writer.submit({"n": 2})
+    await writer.settle()
+    assert read_state_file(path) == {"n": 2}
+    assert os.listdir(tmp_path) == ["sync.json"]  # no temporary file left
