@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rdconsole.core.layout import LinkState, parse_probe
+
 
 def killed_lock_holder(path: Path) -> int:
     """PID of a process that took the RunLock at ``path`` and was then killed with SIGKILL."""
@@ -59,3 +61,12 @@ def recorded_calls(directory: Path) -> list[str]:
     path = directory / "calls"
     lines = path.read_text().splitlines() if path.exists() else []
     return [line.split()[1] for line in lines]
+
+
+def probed(described: str) -> dict[str, LinkState]:
+    """Links probe results described as ``KIND<TAB>PATH<TAB>RESOLVED`` lines (KIND ``L``, ``F``
+    or ``M``), turned into the probe script's answer and read by the real parser."""
+    rows = [line.split("\t") for line in described.splitlines()]
+    answer = "".join(kind for kind, _, _ in rows) + "\n"
+    answer += "".join(f"{resolved}\0" for _, _, resolved in rows)
+    return parse_probe([path for _, path, _ in rows], answer)

@@ -8,6 +8,7 @@ or ``snd.standby``. When the standby's ``/var/snd`` points at the mirror directo
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -35,25 +36,33 @@ class Mode(enum.StrEnum):
 
 PROBE_SCRIPT = (
     'for p in "$@"; do '
-    'if [ -L "$p" ]; then k=L; elif [ -e "$p" ]; then k=F; else k=M; fi; '
-    'printf "%s\\t%s\\t%s\\n" "$k" "$p" "$(readlink -m -- "$p")"; done'
+    'if [ -L "$p" ]; then printf L; elif [ -e "$p" ]; then printf F; else printf M; fi; done; '
+    'printf "\\n"; exec readlink -m -z -- "$@"'
 )
-"""POSIX sh: one ``KIND<TAB>PATH<TAB>RESOLVED`` line per argument."""
+"""POSIX sh and GNU readlink: one kind letter per argument (``L`` symlink, ``F`` anything else,
+``M`` missing), a newline, then every argument fully resolved, each ending in NUL. Two processes
+whatever the number of paths (a ``$(readlink)`` per path cost 10 ms for seven; this 2.7 ms), and
+any byte in a path but NUL survives."""
+
+_KINDS = {"L": LinkKind.SYMLINK, "F": LinkKind.OTHER, "M": LinkKind.MISSING}
 
 
-def probe_command(paths: list[str]) -> list[str]:
+def probe_command(paths: Sequence[str]) -> list[str]:
     return ["sh", "-c", PROBE_SCRIPT, "rdconsole-probe", *paths]
 
 
-def parse_probe(output: str) -> dict[str, LinkState]:
-    kinds = {"L": LinkKind.SYMLINK, "F": LinkKind.OTHER, "M": LinkKind.MISSING}
+def parse_probe(paths: Sequence[str], output: str) -> dict[str, LinkState]:
+    """The state of each of ``paths`` from :data:`PROBE_SCRIPT`'s output; ValueError when the
+    output is not a whole answer for exactly these paths."""
+    kinds, newline, resolved = output.partition("\n")
+    targets = resolved.split("\0")
+    whole = newline and len(kinds) == len(paths) and len(targets) == len(paths) + 1
+    if not whole or targets[-1] or any(kind not in _KINDS for kind in kinds):
+        raise ValueError(f"not a probe answer for {len(paths)} path(s): {output[:200]!r}")
     states: dict[str, LinkState] = {}
-    for line in output.splitlines():
-        parts = line.split("\t")
-        if len(parts) == 3 and parts[0] in kinds:
-            kind = kinds[parts[0]]
-            target = parts[2] if kind is not LinkKind.MISSING else ""
-            states[parts[1]] = LinkState(parts[1], kind, target)
+    for path, letter, target in zip(paths, kinds, targets[:-1], strict=True):
+        kind = _KINDS[letter]
+        states[path] = LinkState(path, kind, target if kind is not LinkKind.MISSING else "")
     return states
 
 

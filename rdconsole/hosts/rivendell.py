@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rdconsole.config.settings import HostConfig
-from rdconsole.core.layout import LinkKind, LinkState, parse_probe, probe_command
+from rdconsole.core.layout import LinkKind, LinkState
 from rdconsole.core.switch import (
     DAEMONS,
     GUI_MODULES,
@@ -21,6 +21,7 @@ from rdconsole.core.switch import (
     link_command,
     running_named,
 )
+from rdconsole.hosts.links import read_links
 from rdconsole.hosts.shell import CommandResult, Shell, ShellError
 
 CHECK_TIMEOUT_S = 10.0
@@ -86,9 +87,7 @@ async def _read(shell: Shell, command: list[str], what: str) -> str:
 
 async def probe(shell: Shell, paths: Sequence[str]) -> dict[str, LinkState]:
     """Kind and resolved target of each path (core.layout's probe)."""
-    return parse_probe(
-        await _read(shell, probe_command(list(paths)), f"reading {', '.join(paths)}")
-    )
+    return await read_links(shell, paths, CHECK_TIMEOUT_S)
 
 
 async def probe_links(shell: Shell, paths: SwitchPaths) -> dict[str, LinkState]:

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from rdconsole.config.settings import HostConfig
-from rdconsole.core.layout import Layout, judge_layout, parse_probe, probe_command
+from rdconsole.core.layout import Layout, judge_layout
 from rdconsole.core.rsync_output import RsyncMessage, parse_record
 from rdconsole.core.sync_plan import (
     MirrorSource,
@@ -14,6 +14,7 @@ from rdconsole.core.sync_plan import (
     guard_command,
     guard_listed,
 )
+from rdconsole.hosts.links import read_links
 from rdconsole.hosts.rsync import RSYNC_ENV
 from rdconsole.hosts.shell import RunningCommand, Shell
 
@@ -35,10 +36,8 @@ async def probe_layout(shell: Shell, standby: HostConfig) -> Layout:
             paths.snd_standby,
         )
     ] + [mirror]
-    async with asyncio.timeout(PROBE_TIMEOUT_S):
-        result = await shell.run(probe_command(probed))
     return judge_layout(
-        parse_probe(result.stdout.decode("utf-8", errors="surrogateescape")),
+        await read_links(shell, probed, PROBE_TIMEOUT_S),
         rd_conf=str(paths.rd_conf),
         rd_conf_master=str(paths.rd_conf_master),
         rd_conf_standby=str(paths.rd_conf_standby),

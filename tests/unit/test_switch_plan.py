@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rdconsole.core.layout import LinkState, Mode, parse_probe
+from rdconsole.core.layout import LinkState, Mode
 from rdconsole.core.switch import (
     GUI_MODULES,
     PROCESS_SCAN,
@@ -16,6 +16,7 @@ from rdconsole.core.switch import (
     plan_switch,
     running_named,
 )
+from tests.helpers import probed
 
 PATHS = SwitchPaths(
     rd_conf="/etc/rd.conf",
@@ -44,7 +45,7 @@ def states(rd_conf: str, snd: str, targets: str = TARGETS) -> dict[str, LinkStat
     """``rd_conf``, ``snd``: a probe's KIND and resolved path, e.g. ``L /etc/rd.conf.master``."""
     conf_kind, conf_target = rd_conf.split()
     snd_kind, snd_target = snd.split()
-    return parse_probe(
+    return probed(
         f"{conf_kind}\t/etc/rd.conf\t{conf_target}\n{snd_kind}\t/var/snd\t{snd_target}\n{targets}"
     )
 

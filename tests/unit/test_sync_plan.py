@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rdconsole.core.layout import LinkKind, Mode, judge_layout, parse_probe
+from rdconsole.core.layout import LinkKind, Mode, judge_layout
 from rdconsole.core.sync_plan import (
     MirrorSource,
     MirrorTarget,
@@ -17,6 +17,7 @@ from rdconsole.core.sync_plan import (
     mirror_command,
     shell_line,
 )
+from tests.helpers import probed
 
 SOURCE = MirrorSource(
     host="onair",
@@ -163,7 +164,7 @@ def test_delete_bounds(
 
 def layout(output: str) -> Mode:
     return judge_layout(
-        parse_probe(output),
+        probed(output),
         rd_conf="/etc/rd.conf",
         rd_conf_master="/etc/rd.conf.master",
         rd_conf_standby="/etc/rd.conf.standby",
@@ -186,7 +187,7 @@ def test_modes_from_links() -> None:
 
 
 def test_live_on_mirror_and_missing_mirror() -> None:
-    states = parse_probe("L\t/var/snd\t/srv/mirror\nF\t/srv/mirror\t/srv/mirror\n")
+    states = probed("L\t/var/snd\t/srv/mirror\nF\t/srv/mirror\t/srv/mirror\n")
     result = judge_layout(
         states,
         rd_conf="/etc/rd.conf",
@@ -201,7 +202,7 @@ def test_live_on_mirror_and_missing_mirror() -> None:
     assert result.mirror_present
     assert result.rd_conf.kind is LinkKind.MISSING
     absent = judge_layout(
-        parse_probe(""),
+        probed(""),
         rd_conf="r",
         rd_conf_master="a",
         rd_conf_standby="b",
