@@ -272,7 +272,7 @@ def import_costs() -> dict[str, float]:
 PROFILED = (
     ("feed", "rsync_output.py", "parse rsync's output (RsyncOutputParser.feed)"),
     ("fold", "rsync_progress.py", "fold each read's events into SyncProgress"),
-    ("write_state", "sync.py", "state file, once a second"),
+    ("write_state", "sync.py", "state file at start and end (progress: worker thread)"),
     ("load_settings", "loader.py", "read the config"),
     ("probe_layout", "mirror_checks.py", "layout probe (CPU part)"),
     ("remove_temp_files", "sync.py", "temp-file find (CPU part)"),

@@ -179,14 +179,14 @@ class BackgroundStateWriter:
     (measured: 129 ms while rsync wrote 4 GB); on the event loop that freezes the console and
     the reading of rsync's output. Documents submitted while a write runs replace each other;
     only the newest is written next. Best effort, without fsync (progress): a failed write is
-    kept in ``error`` and the next document is tried all the same.
+    kept in ``error`` (the first one) and the next document is tried all the same.
     """
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._pending: Mapping[str, Any] | None = None
         self._task: asyncio.Task[None] | None = None
-        self.error: OSError | None = None
+        self.error: Exception | None = None
 
     def submit(self, document: Mapping[str, Any]) -> None:
         self._pending = document
@@ -198,13 +198,22 @@ class BackgroundStateWriter:
             document, self._pending = self._pending, None
             try:
                 await asyncio.to_thread(write_state_file, self._path, document, durable=False)
-            except OSError as error:
-                self.error = error
+            except Exception as error:  # best effort: progress never ends a run
+                self.error = self.error or error
 
     async def settle(self) -> None:
-        """Return once nothing is written any more (before the final, durable write)."""
-        if self._task is not None:
-            await self._task
+        """Return once nothing is being written (before the final, durable write). Cancelled
+        meanwhile, it still waits for the write in flight, drops what is pending, then raises
+        CancelledError: a write left running could land after a later document."""
+        task, cancelled = self._task, False
+        while task is not None and not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                cancelled = True
+                self._pending = None
+        if cancelled:
+            raise asyncio.CancelledError
 
 
 def _create_temporary(path: Path) -> tuple[int, Path]:

@@ -358,12 +358,16 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
             on_events=on_events,
         )
     finally:
-        await progress_file.settle()  # no progress write may land after the result's
-        # rsync renames or removes its temporary files itself unless it is killed (the watchdog,
-        # a cancel, a lost connection): after a clean exit there are none to look for.
-        if result is None or result.exit_code not in RSYNC_OK_CODES or result.stalled:
-            with contextlib.suppress(ShellError, TimeoutError, OSError):
-                await run.remove_temp_files()
+        try:
+            await progress_file.settle()  # no progress write may land after the result's
+        finally:
+            # rsync renames or removes its temporary files itself unless it is killed (the
+            # watchdog, a cancel, a lost connection): after a clean exit there are none.
+            if result is None or result.exit_code not in RSYNC_OK_CODES or result.stalled:
+                with contextlib.suppress(ShellError, TimeoutError, OSError):
+                    await run.remove_temp_files()
+    if progress_file.error is not None:
+        run.phase(f"progress could not be written to {run.state_path}: {progress_file.error}")
     progress = result.progress
     ok = result.exit_code in RSYNC_OK_CODES and not result.stalled
     if result.stalled:

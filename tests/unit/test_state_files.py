@@ -101,3 +101,44 @@ async def test_a_failed_progress_write_is_kept_and_the_next_one_tried(tmp_path: 
     await writer.settle()
     assert read_state_file(path) == {"n": 2}
     assert os.listdir(tmp_path) == ["sync.json"]  # no temporary file left
+
+
+async def test_cancelled_while_settling_it_waits_for_the_write_in_flight_and_drops_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Quitting the console cancels a sync twice: a progress write still running afterwards
+    # could land after a later document (the result, or the next run's).
+    released = threading.Event()
+    written: list[Mapping[str, Any]] = []
+
+    def slow_write(path: Path, document: Mapping[str, Any], *, durable: bool = True) -> None:
+        released.wait(5)
+        written.append(document)
+
+    monkeypatch.setattr(state, "write_state_file", slow_write)
+    writer = BackgroundStateWriter(tmp_path / "sync.json")
+    writer.submit({"n": 1})
+    await asyncio.sleep(0.01)
+    writer.submit({"n": 2})
+    settling = asyncio.create_task(writer.settle())
+    await asyncio.sleep(0.01)
+    settling.cancel()
+    await asyncio.sleep(0.01)
+    assert not settling.done()  # still waiting for the write in flight
+    released.set()
+    with pytest.raises(asyncio.CancelledError):
+        await settling
+    assert written == [{"n": 1}]
+
+
+async def test_any_failure_of_a_progress_write_is_kept_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_write(path: Path, document: Mapping[str, Any], *, durable: bool = True) -> None:
+        raise TypeError(f"cannot serialise {document}")
+
+    monkeypatch.setattr(state, "write_state_file", broken_write)
+    writer = BackgroundStateWriter(tmp_path / "sync.json")
+    writer.submit({"n": 1})
+    await writer.settle()
+    assert isinstance(writer.error, TypeError)
