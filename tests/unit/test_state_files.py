@@ -64,20 +64,28 @@ def test_audit_log_appends_who_and_what(tmp_path: Path, monkeypatch: pytest.Monk
     assert (tmp_path / "audit.jsonl").stat().st_mode & 0o777 == 0o600
 
 
+def stuck_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[threading.Event, list[Mapping[str, Any]]]:
+    """State-file writes (without fsync) that wait for the event, then record the document."""
+    released = threading.Event()
+    written: list[Mapping[str, Any]] = []
+
+    def stuck_write(path: Path, document: Mapping[str, Any], *, durable: bool = True) -> None:
+        assert not durable
+        released.wait(5)
+        written.append(document)
+
+    monkeypatch.setattr(state, "write_state_file", stuck_write)
+    return released, written
+
+
 async def test_progress_is_written_off_the_event_loop_newest_document_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A write stuck on the file system's journal must not stop the loop; what was submitted
     # meanwhile collapses to the newest document, written next.
-    released = threading.Event()
-    written: list[Mapping[str, Any]] = []
-
-    def slow_write(path: Path, document: Mapping[str, Any], *, durable: bool = True) -> None:
-        assert not durable
-        released.wait(5)
-        written.append(document)
-
-    monkeypatch.setattr(state, "write_state_file", slow_write)
+    released, written = stuck_writes(monkeypatch)
     writer = BackgroundStateWriter(tmp_path / "sync.json")
     writer.submit({"n": 1})
     for n in (2, 3):
@@ -108,14 +116,7 @@ async def test_cancelled_while_settling_it_waits_for_the_write_in_flight_and_dro
 ) -> None:
     # Quitting the console cancels a sync twice: a progress write still running afterwards
     # could land after a later document (the result, or the next run's).
-    released = threading.Event()
-    written: list[Mapping[str, Any]] = []
-
-    def slow_write(path: Path, document: Mapping[str, Any], *, durable: bool = True) -> None:
-        released.wait(5)
-        written.append(document)
-
-    monkeypatch.setattr(state, "write_state_file", slow_write)
+    released, written = stuck_writes(monkeypatch)
     writer = BackgroundStateWriter(tmp_path / "sync.json")
     writer.submit({"n": 1})
     await asyncio.sleep(0.01)
