@@ -129,6 +129,11 @@ def who() -> dict[str, str]:
     return identity
 
 
+def now_text() -> str:
+    """The time stamp of journals, state files and the audit log: UTC, to the millisecond."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
 class AuditLog:
     """Append-only JSON lines, fsync'd: who did what, when, with which command and result."""
 
@@ -137,7 +142,7 @@ class AuditLog:
 
     def write(self, action: str, **fields: Any) -> dict[str, Any]:
         entry = {
-            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "at": now_text(),
             "who": who(),
             "action": action,
             **fields,

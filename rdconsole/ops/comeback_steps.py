@@ -8,9 +8,8 @@ from pathlib import Path
 from rdconsole.core.model import Flavor
 from rdconsole.core.replication_plan import Step
 from rdconsole.core.snapshot import find_divergence
-from rdconsole.hosts.state import read_state_file, write_state_file
+from rdconsole.hosts.state import now_text, read_state_file, write_state_file
 from rdconsole.ops.quarantine import save_backup, save_quarantine
-from rdconsole.ops.replication_context import now_text
 from rdconsole.ops.replication_steps import StepBase
 
 

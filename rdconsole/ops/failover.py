@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from rdconsole.core.vocabulary import binlog_from_row, replica_from_row
 from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
 from rdconsole.hosts.shell import ShellError, shell_for
 from rdconsole.hosts.ssh import SshShell
-from rdconsole.hosts.state import AuditLog, read_state_file, who, write_state_file
+from rdconsole.hosts.state import AuditLog, now_text, read_state_file, who, write_state_file
 from rdconsole.ops.failover_flow import FailoverExit, FailoverObserver, FailoverOutcome, Switcher
 from rdconsole.ops.preflight import Preflight, check_target, marker_document, marker_path
 
@@ -222,7 +221,7 @@ class _Runner:
             if entry["status"] == "done":
                 continue
             step = _step_of(entry)
-            entry.update(status="running", started_at=_now())
+            entry.update(status="running", started_at=now_text())
             self.save()
             self.notify(step, "running", "")
             started = time.monotonic()
@@ -238,7 +237,7 @@ class _Runner:
                 KeyError,
                 ValueError,
             ) as error:
-                entry.update(status="failed", ended_at=_now(), result=str(error))
+                entry.update(status="failed", ended_at=now_text(), result=str(error))
                 self.save()
                 self.audit.write(
                     "failover-step",
@@ -250,7 +249,7 @@ class _Runner:
                 )
                 self.notify(step, "failed", str(error))
                 return self.failed(step, error)
-            entry.update(status="done", ended_at=_now(), result=result)
+            entry.update(status="done", ended_at=now_text(), result=result)
             self.save()
             self.audit.write(
                 "failover-step",
@@ -262,7 +261,7 @@ class _Runner:
             )
             self.notify(step, "done", result)
         self.journal["finished"] = True
-        self.journal["finished_at"] = _now()
+        self.journal["finished_at"] = now_text()
         self.save()
         return FailoverOutcome(
             FailoverExit.DONE, f"{self.standby.name} is the master now ({self.journal['path']})"
@@ -272,7 +271,7 @@ class _Runner:
         done = [e for e in self.journal["steps"] if e["status"] == "done"]
         if all(StepKind(e["kind"]) in READ_ONLY_KINDS for e in done):
             # Nothing on any host changed yet: close the run, there is nothing to resume.
-            self.journal.update(finished=True, aborted=True, finished_at=_now())
+            self.journal.update(finished=True, aborted=True, finished_at=now_text())
             self.save()
             return FailoverOutcome(
                 FailoverExit.REFUSED,
@@ -303,19 +302,15 @@ def _step_of(entry: dict[str, Any]) -> Step:
     )
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
 def new_journal(preflight: Preflight, fenced: str | None, override: str | None) -> dict[str, Any]:
     return {
-        "id": _now(),
+        "id": now_text(),
         "standby": preflight.standby.name,
         "path": preflight.plan.path,
         "fenced": fenced,
         "override": override,
         "master_state": preflight.inputs.verdict.state.value,
-        "started_at": _now(),
+        "started_at": now_text(),
         "finished": False,
         "steps": [
             {**asdict(step), "kind": step.kind.value, "status": "pending"}

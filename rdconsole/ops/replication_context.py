@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from rdconsole.config.settings import HostConfig, Secret, Settings
 from rdconsole.core.replication_plan import Action, Step
-from rdconsole.hosts.state import read_state_file
+from rdconsole.hosts.state import now_text, read_state_file
 
 
 class StepFailed(Exception):
@@ -61,10 +60,6 @@ class RunOutcome:
     changed: bool
     """Whether any step that changes a host had completed."""
     message: str
-
-
-def now_text() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def new_journal(procedure: str, steps: tuple[Step, ...], **facts: Any) -> dict[str, Any]:

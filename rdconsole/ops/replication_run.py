@@ -23,6 +23,7 @@ from rdconsole.hosts.client_tools import (
 )
 from rdconsole.hosts.mysql import PrivilegeDenied
 from rdconsole.hosts.shell import ShellError
+from rdconsole.hosts.state import now_text
 from rdconsole.ops.comeback_steps import ComebackSteps
 from rdconsole.ops.quarantine import QuarantineFailed
 from rdconsole.ops.replication_context import (
@@ -30,7 +31,6 @@ from rdconsole.ops.replication_context import (
     RunObserver,
     RunOutcome,
     StepFailed,
-    now_text,
     step_of,
 )
 from rdconsole.ops.replication_steps import ReplicaSteps

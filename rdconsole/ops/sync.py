@@ -39,6 +39,7 @@ from rdconsole.hosts.state import (
     BackgroundStateWriter,
     LockBusy,
     RunLock,
+    now_text,
     read_state_file,
     write_state_file,
 )
@@ -379,7 +380,7 @@ async def _transfer(run: _Run, command: str) -> SyncOutcome:
         message = f"rsync failed with exit {result.exit_code}: {detail}".strip()
     record = {
         "started_at": run.started.isoformat(timespec="seconds"),
-        "ended_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "ended_at": now_text(),
         "ok": ok,
         "files": progress.files_done,
         "bytes": progress.bytes_done,
