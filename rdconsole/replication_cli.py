@@ -110,7 +110,13 @@ def _overwrite_by_typing(preview: ReplicationPreview) -> tuple[str, ...]:
 async def _run(settings: Settings, action: str, arguments: argparse.Namespace) -> Outcome:
     from rdconsole.ops.rejoin import prepare_failback, prepare_rejoin
     from rdconsole.ops.replication_context import unfinished
-    from rdconsole.ops.replication_flow import Outcome, ReplicationExit, execute, resume
+    from rdconsole.ops.replication_flow import (
+        Outcome,
+        ReplicationExit,
+        execute,
+        resume,
+        run_waits,
+    )
     from rdconsole.ops.replication_setup import prepare_setup
 
     if action == "setup":
@@ -134,11 +140,7 @@ async def _run(settings: Settings, action: str, arguments: argparse.Namespace) -
     if arguments.resume:
         return Outcome(ReplicationExit.REFUSED, f"no unfinished {action} run to resume")
     if pending is not None and not arguments.dry_run:
-        return Outcome(
-            ReplicationExit.REFUSED,
-            f"an unfinished {action} run from {pending.get('started_at')} waits: finish it "
-            f"with `rdconsole {action} --resume`",
-        )
+        return run_waits(action, pending)
     if not preview.allowed:
         return Outcome(ReplicationExit.REFUSED, f"refused, nothing changed: {preview.refusal}")
     if arguments.dry_run:

@@ -169,6 +169,15 @@ HARD_ON_RESUME = frozenset({"promoted", "layout"})
 """Blocks a resumed setup still obeys: it must never overwrite a live database."""
 
 
+def run_waits(procedure: str, pending: dict[str, Any]) -> Outcome:
+    """The refusal while an unfinished run of ``procedure`` waits for ``--resume``."""
+    return Outcome(
+        ReplicationExit.REFUSED,
+        f"an unfinished {procedure} run from {pending.get('started_at')} waits: "
+        f"finish it with `rdconsole {procedure} --resume`",
+    )
+
+
 async def execute(preview: ReplicationPreview, observer: RunObserver | None) -> Outcome:
     """Run ``preview`` under the lock, after reading both servers again."""
     if preview.context is None:
@@ -177,11 +186,7 @@ async def execute(preview: ReplicationPreview, observer: RunObserver | None) -> 
     settings = context.settings
     pending = unfinished(settings, preview.procedure)
     if pending is not None:
-        return Outcome(
-            ReplicationExit.REFUSED,
-            f"an unfinished {preview.procedure} run from {pending.get('started_at')} waits: "
-            f"finish it with `rdconsole {preview.procedure} --resume`",
-        )
+        return run_waits(preview.procedure, pending)
     if not preview.allowed:
         return Outcome(ReplicationExit.REFUSED, f"refused, nothing changed: {preview.refusal}")
     facts = {
