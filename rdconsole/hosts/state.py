@@ -129,6 +129,12 @@ def who() -> dict[str, str]:
     return identity
 
 
+def read_unfinished(path: Path) -> dict[str, Any] | None:
+    """The run journal at ``path`` if that run did not finish (None: no journal, or finished)."""
+    document = read_state_file(path)
+    return document if document and not document.get("finished") else None
+
+
 def now_text() -> str:
     """The time stamp of journals, state files and the audit log: UTC, to the millisecond."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")

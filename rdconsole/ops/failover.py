@@ -23,7 +23,13 @@ from rdconsole.core.vocabulary import binlog_from_row, replica_from_row
 from rdconsole.hosts.mysql import MySQLSession, PrivilegeDenied
 from rdconsole.hosts.shell import ShellError, shell_for
 from rdconsole.hosts.ssh import SshShell
-from rdconsole.hosts.state import AuditLog, now_text, read_state_file, who, write_state_file
+from rdconsole.hosts.state import (
+    AuditLog,
+    now_text,
+    read_unfinished,
+    who,
+    write_state_file,
+)
 from rdconsole.ops.failover_flow import FailoverExit, FailoverObserver, FailoverOutcome, Switcher
 from rdconsole.ops.preflight import Preflight, check_target, marker_document, marker_path
 
@@ -54,10 +60,7 @@ def run_path(settings: Settings) -> Path:
 
 def unfinished_run(settings: Settings) -> dict[str, Any] | None:
     """The journal of a run that did not finish, if any."""
-    document = read_state_file(run_path(settings))
-    if document and not document.get("finished"):
-        return document
-    return None
+    return read_unfinished(run_path(settings))
 
 
 class _Runner:

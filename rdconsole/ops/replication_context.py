@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from rdconsole.config.settings import HostConfig, Secret, Settings
 from rdconsole.core.replication_plan import Action, Step
-from rdconsole.hosts.state import now_text, read_state_file
+from rdconsole.hosts.state import now_text, read_state_file, read_unfinished
 
 
 class StepFailed(Exception):
@@ -76,8 +76,7 @@ def new_journal(procedure: str, steps: tuple[Step, ...], **facts: Any) -> dict[s
 
 
 def unfinished(settings: Settings, procedure: str) -> dict[str, Any] | None:
-    document = read_state_file(settings.console.state_dir / f"{procedure}-run.json")
-    return document if document and not document.get("finished") else None
+    return read_unfinished(settings.console.state_dir / f"{procedure}-run.json")
 
 
 def step_of(entry: dict[str, Any]) -> Step:
