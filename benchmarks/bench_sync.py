@@ -1,12 +1,15 @@
 """``rdconsole sync`` against bare rsync on one transfer: ``python benchmarks/bench_sync.py``.
 
-Generates an audio store of 2,000 cuts (``make_audio_store``: 20 cuts of 10 MiB, the rest
-2-100 KiB, plus the odd names and ``repl.chk``: about 300 MB in 2,007 files) in a temporary
-directory, serves it with the lab's rsync daemon on 127.0.0.1, and writes a minimal rdconsole
-config (no MariaDB needed: the mysql ports are never used; a local standby whose mirror is the
-destination; owner/group the current user's; Rivendell paths that do not exist, so the layout
-guard passes). Each round runs these three, in a new random order (``--seed``), into the same
-emptied and ``sync``-ed destination each time:
+Generates an audio store of 2,000 cuts in a temporary directory (plus the lab's odd names and
+``repl.chk``: 2,007 files). ``--mix station`` (the default) sizes the cuts as a station's
+library stored as MPEG Layer 2 at 256 kbit/s (32,000 bytes per second of audio): 55 % music of
+2.5-5 min, 30 % spots of 15-60 s, 15 % jingles and IDs of 3-15 s, about 8.7 GB.
+``--mix tiny`` is the store of ``make_audio_store`` (20 cuts of ``--large-mib`` MiB, the rest
+2-100 KiB, about 310 MB): a worst case for rdconsole's fixed start-up cost. The lab's rsync
+daemon serves the store on 127.0.0.1; a minimal rdconsole config (no MariaDB needed: the mysql
+ports are never used; a local standby whose mirror is the destination; owner/group the current
+user's; Rivendell paths that do not exist, so the layout guard passes). Each round runs these
+three, in a new random order (``--seed``), into the same emptied and ``sync``-ed destination:
 
 * bare: ``rsync -rlt --chmod=D0775,F0664 rsync://127.0.0.1:PORT/rivendell/ DEST/``
 * rdconsole: ``rdconsole --config CONF sync`` (stderr not a terminal: no progress line), timed
@@ -15,9 +18,11 @@ emptied and ``sync``-ed destination each time:
   its output read through a pipe, to separate rsync's options from rdconsole's own work.
 
 Medians over ``--runs`` rounds (default 5) after an unmeasured warm-up (one bare transfer, one
-``rdconsole sync``). rdconsole is measured compiled to bytecode, as installed. Requirement:
+``rdconsole sync``). Then, the mirror being complete, ``--no-op-runs`` runs of each with nothing
+to transfer: rdconsole's fixed cost, whatever the store's size. rdconsole is measured compiled to bytecode, as installed. Requirement:
 median(rdconsole) <= 1.05 x median(bare). Exit 1 if not; the phase table says where the time
-goes, and the per-round ratios how much of the difference is the machine's noise.
+goes, and the per-round ratios (with a bootstrap interval of their median) how much of the
+difference is the machine's noise.
 """
 
 from __future__ import annotations
@@ -46,12 +51,19 @@ from rdconsole.core.rsync_output import RsyncOutputParser
 from rdconsole.core.rsync_progress import SyncProgress, fold
 from rdconsole.core.sync_plan import RSYNC_TEMP_GLOB, guard_command
 from rdconsole.hosts.rsync import RSYNC_ENV
-from rdconsole.lab import MASTER_NAME, STANDBY_NAME, RsyncDaemon, make_audio_store
+from rdconsole.lab import MASTER_NAME, STANDBY_NAME, RsyncDaemon, cut_names, make_audio_store
 from rdconsole.lab.config import write_private
 from rdconsole.ops.sync import mirror_source
 
 SMALL_MEAN = 51 * 1024
 """Mean size of ``make_audio_store``'s small files (2-100 KiB)."""
+MPEG_BYTES_PER_S = 32_000
+"""MPEG Layer 2 at 256 kbit/s, a common Rivendell storage format for a whole library."""
+STATION_MIX = ((0.55, 150, 300), (0.30, 15, 60), (0.15, 3, 15))
+"""(share of the cuts, shortest s, longest s): music, spots, jingles and IDs."""
+PATTERN_BYTES = 16 * 2**20
+"""Random bytes the station store's files are cut from (each at its own offset): no cut is
+longer than this, and generating 8.7 GB of random bytes would take longer than the transfers."""
 ORDER = ("bare", "rdconsole", "alone")
 """The three transfers of a round, shuffled each round."""
 PHASES = (
@@ -76,8 +88,33 @@ class RdRun:
     command: list[str] = field(default_factory=list)
 
 
-def make_store(root: Path, cuts: int, large: int, large_mib: int) -> Store:
-    estimate = large * large_mib * 2**20 + (cuts - large) * SMALL_MEAN
+def station_sizes(cuts: int, rng: random.Random) -> list[int]:
+    """Byte sizes of ``cuts`` cuts drawn from :data:`STATION_MIX`."""
+    shares = [share for share, _, _ in STATION_MIX]
+    kinds = rng.choices(STATION_MIX, weights=shares, k=cuts)
+    return [round(rng.uniform(low, high) * MPEG_BYTES_PER_S) for _, low, high in kinds]
+
+
+def write_station_store(store: Path, sizes: list[int]) -> list[str]:
+    """Cuts of ``sizes`` bytes, then the odd names and the guard from ``make_audio_store``."""
+    names = make_audio_store(store, cuts=0, large_files=0)
+    rng = random.Random(8)
+    pattern = rng.randbytes(PATTERN_BYTES)
+    cuts = cut_names(len(sizes))
+    for name, size in zip(cuts, sizes, strict=True):
+        offset = rng.randrange(PATTERN_BYTES - size + 1)
+        (store / name).write_bytes(pattern[offset : offset + size])
+    return [*cuts, *names]
+
+
+def make_store(root: Path, mix: str, cuts: int, large: int, large_mib: int) -> Store:
+    sizes = station_sizes(cuts, random.Random(7))
+    if mix == "station":
+        estimate = sum(sizes)
+        if max(sizes, default=0) > PATTERN_BYTES:
+            raise BenchError("a station cut is longer than the random pattern")
+    else:
+        estimate = large * large_mib * 2**20 + (cuts - large) * SMALL_MEAN
     free = shutil.disk_usage(root).free
     if free < 3 * estimate + 2**30:
         raise BenchError(
@@ -85,11 +122,15 @@ def make_store(root: Path, cuts: int, large: int, large_mib: int) -> Store:
         )
     store = root / "store"
     began = time.monotonic()
-    names = make_audio_store(store, cuts=cuts, large_files=large, large_size=large_mib * 2**20)
+    if mix == "station":
+        names = write_station_store(store, sizes)
+    else:
+        names = make_audio_store(store, cuts=cuts, large_files=large, large_size=large_mib * 2**20)
     size = sum(entry.stat().st_size for entry in store.iterdir())
     os.sync()
     print(
-        f"store: {len(names)} files, {size / 1e6:.0f} MB, made in {time.monotonic() - began:.1f} s",
+        f"store ({mix}): {len(names)} files, {size / 1e6:.0f} MB,"
+        f" made in {time.monotonic() - began:.1f} s",
         flush=True,
     )
     return Store(store, len(names), size)
@@ -209,6 +250,19 @@ def run_rdconsole(config: Path) -> RdRun:
     return run
 
 
+def no_op_seconds(
+    url: str, mirror: Path, config: Path, command: list[str], runs: int
+) -> dict[str, float]:
+    """Median seconds of the three when the mirror is already complete (nothing to transfer):
+    what rdconsole adds to a run whatever its size."""
+    times: dict[str, list[float]] = {what: [] for what in ORDER}
+    for _ in range(runs):
+        times["bare"].append(run_bare(url, mirror))
+        times["rdconsole"].append(run_rdconsole(config).seconds)
+        times["alone"].append(run_command(command)[0])
+    return {what: statistics.median(seconds) for what, seconds in times.items()}
+
+
 def run_command(command: list[str]) -> tuple[float, bytes]:
     """rdconsole's rsync command alone, its output read through a pipe (``LC_ALL=C`` as in
     rdconsole): wall seconds and the output."""
@@ -303,13 +357,32 @@ def profile_run(config: Path, out: Path) -> tuple[float, list[list[str]]]:
     return wall, rows
 
 
+def median_interval(values: list[float], level: float = 0.9) -> tuple[float, float]:
+    """Percentile bootstrap interval of the median of ``values`` (10,000 resamples, seeded)."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(10_000))
+    tail = (1 - level) / 2
+    return medians[int(tail * len(medians))], medians[int((1 - tail) * len(medians)) - 1]
+
+
 def main() -> int:
     cli = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     cli.add_argument("--runs", type=int, default=5, help="rounds of the three transfers")
+    cli.add_argument(
+        "--mix",
+        choices=("station", "tiny"),
+        default="station",
+        help="cut sizes: a station's MPEG library (8.7 GB) or make_audio_store's (310 MB)",
+    )
     cli.add_argument("--cuts", type=int, default=2000)
-    cli.add_argument("--large-files", type=int, default=20, help="cuts of --large-mib each")
-    cli.add_argument("--large-mib", type=int, default=10)
+    cli.add_argument(
+        "--large-files", type=int, default=20, help="--mix tiny: cuts of --large-mib each"
+    )
+    cli.add_argument("--large-mib", type=int, default=10, help="--mix tiny: their size")
     cli.add_argument("--target", type=float, default=1.05, help="max rdconsole/bare ratio")
+    cli.add_argument(
+        "--no-op-runs", type=int, default=11, help="runs of each with nothing to transfer"
+    )
     cli.add_argument("--keep", action="store_true", help="keep the temporary directory")
     cli.add_argument("--seed", type=int, default=None, help="seed of the order within rounds")
     args = cli.parse_args()
@@ -319,7 +392,7 @@ def main() -> int:
     alone: list[float] = []
     output = b""
     with temp_root("rdbench-sync-", args.keep) as root:
-        store = make_store(root, args.cuts, args.large_files, args.large_mib)
+        store = make_store(root, args.mix, args.cuts, args.large_files, args.large_mib)
         mirror = root / "mirror"
         with RsyncDaemon(root / "rsyncd", store.path) as daemon:
             config = write_config(root, daemon.port, mirror)
@@ -350,6 +423,7 @@ def main() -> int:
                     f" its rsync command alone {alone[-1]:.3f} s",
                     flush=True,
                 )
+            noop = no_op_seconds(daemon.url, mirror, config, command, args.no_op_runs)
             # Profile: each part alone, then one run under cProfile (not in the figures above).
             guard = guard_command(mirror_source(load_settings(config).master))
             find = [
@@ -396,6 +470,11 @@ def main() -> int:
     ]
     print("\nrdconsole sync, median seconds per phase (from its phase lines):")
     print(table(["phase", "s", "covers"], phase_rows))
+    print(
+        f"\nno-op sync (every file already there), median of {args.no_op_runs} alternating runs: "
+        + ", ".join(f"{name} {seconds * 1e3:.0f} ms" for name, seconds in noop.items())
+        + f"; rdconsole's fixed cost over bare {(noop['rdconsole'] - noop['bare']) * 1e3:+.0f} ms"
+    )
     print("\nparts timed alone (median of 3; parsing: best of 3, in-process):")
     print(table(["part", "s"], [[k, f"{v:.3f}"] for k, v in parts.items()]))
     print(
@@ -411,10 +490,11 @@ def main() -> int:
         f" rdconsole's own work {median_rd - median_alone:+.3f} s)"
     )
     paired = sorted(r.seconds / b for r, b in zip(rd, bare, strict=True))
+    low, high = median_interval(paired)
     print(
         "per-round ratios rdconsole / bare (same round): "
         + ", ".join(f"{p:.3f}" for p in paired)
-        + f"; median {statistics.median(paired):.3f}"
+        + f"; median {statistics.median(paired):.3f} (90 % bootstrap interval {low:.3f}-{high:.3f})"
     )
     ratio = median_rd / median_bare
     return verdict(
