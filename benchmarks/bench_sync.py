@@ -19,10 +19,10 @@ three, in a new random order (``--seed``), into the same emptied and ``sync``-ed
 
 Medians over ``--runs`` rounds (default 5) after an unmeasured warm-up (one bare transfer, one
 ``rdconsole sync``). Then, the mirror being complete, ``--no-op-runs`` runs of each with nothing
-to transfer: rdconsole's fixed cost, whatever the store's size. rdconsole is measured compiled to bytecode, as installed. Requirement:
-median(rdconsole) <= 1.05 x median(bare). Exit 1 if not; the phase table says where the time
-goes, and the per-round ratios (with a bootstrap interval of their median) how much of the
-difference is the machine's noise.
+to transfer: rdconsole's fixed cost, whatever the store's size. rdconsole is measured compiled
+to bytecode, as installed. Requirement: median(rdconsole) <= 1.05 x median(bare). Exit 1 if
+not; the phase table says where the time goes, and the per-round ratios (with a bootstrap
+interval of their median) how much of the difference is the machine's noise.
 """
 
 from __future__ import annotations
