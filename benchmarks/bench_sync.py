@@ -20,9 +20,10 @@ three, in a new random order (``--seed``), into the same emptied and ``sync``-ed
 Medians over ``--runs`` rounds (default 5) after an unmeasured warm-up (one bare transfer, one
 ``rdconsole sync``). Then, the mirror being complete, ``--no-op-runs`` runs of each with nothing
 to transfer: rdconsole's fixed cost, whatever the store's size. rdconsole is measured compiled
-to bytecode, as installed. Requirement: median(rdconsole) <= 1.05 x median(bare). Exit 1 if
-not; the phase table says where the time goes, and the per-round ratios (with a bootstrap
-interval of their median) how much of the difference is the machine's noise.
+to bytecode, as installed. Requirement: the median of the rounds' ratios rdconsole / bare
+<= 1.05 (until this change: median(rdconsole) / median(bare), which the VM's drift between
+rounds skews). Exit 1 if not; the phase table says where the time goes, and the bootstrap
+interval of that median how much of the result is the machine's noise.
 """
 
 from __future__ import annotations
@@ -496,9 +497,13 @@ def main() -> int:
         + ", ".join(f"{p:.3f}" for p in paired)
         + f"; median {statistics.median(paired):.3f} (90 % bootstrap interval {low:.3f}-{high:.3f})"
     )
-    ratio = median_rd / median_bare
+    # Judged on the rounds' own ratios: the three transfers of a round run back to back, while
+    # this VM drifts by 20-30 % across rounds, and the two medians can come from different rounds.
+    ratio = statistics.median(paired)
     return verdict(
-        ratio <= args.target, f"rdconsole sync / bare rsync {ratio:.3f} <= {args.target}"
+        ratio <= args.target,
+        f"rdconsole sync / bare rsync, median of the rounds {ratio:.3f} <= {args.target}"
+        f" (ratio of medians {median_rd / median_bare:.3f})",
     )
 
 
