@@ -42,7 +42,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from harness import BenchError, rdconsole_command, run_main, table, temp_root, verdict
@@ -63,8 +65,9 @@ MPEG_BYTES_PER_S = 32_000
 STATION_MIX = ((0.55, 150, 300), (0.30, 15, 60), (0.15, 3, 15))
 """(share of the cuts, shortest s, longest s): music, spots, jingles and IDs."""
 PATTERN_BYTES = 16 * 2**20
-"""Random bytes the station store's files are cut from (each at its own offset): no cut is
-longer than this, and generating 8.7 GB of random bytes would take longer than the transfers."""
+"""Random bytes the station store's files are cut from (each at its own offset): longer than
+the longest cut (300 s, 9.6 MB); generating 8.7 GB of random bytes would take longer than the
+transfers."""
 ORDER = ("bare", "rdconsole", "alone")
 """The three transfers of a round, shuffled each round."""
 PHASES = (
@@ -109,24 +112,24 @@ def write_station_store(store: Path, sizes: list[int]) -> list[str]:
 
 
 def make_store(root: Path, mix: str, cuts: int, large: int, large_mib: int) -> Store:
-    sizes = station_sizes(cuts, random.Random(7))
+    store = root / "store"
+    write: Callable[[], list[str]]
     if mix == "station":
+        sizes = station_sizes(cuts, random.Random(7))
         estimate = sum(sizes)
-        if max(sizes, default=0) > PATTERN_BYTES:
-            raise BenchError("a station cut is longer than the random pattern")
+        write = partial(write_station_store, store, sizes)
     else:
         estimate = large * large_mib * 2**20 + (cuts - large) * SMALL_MEAN
+        write = partial(
+            make_audio_store, store, cuts=cuts, large_files=large, large_size=large_mib * 2**20
+        )
     free = shutil.disk_usage(root).free
     if free < 3 * estimate + 2**30:
         raise BenchError(
             f"{root}: {free / 2**30:.1f} GiB free, need about {(3 * estimate + 2**30) / 2**30:.1f}"
         )
-    store = root / "store"
     began = time.monotonic()
-    if mix == "station":
-        names = write_station_store(store, sizes)
-    else:
-        names = make_audio_store(store, cuts=cuts, large_files=large, large_size=large_mib * 2**20)
+    names = write()
     size = sum(entry.stat().st_size for entry in store.iterdir())
     os.sync()
     print(

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = ("ruff check", "ruff format", "mypy", "lint-imports", "pytest")
-"""The tools' calls in order (first two words of each command line)."""
+"""The tools' calls in order, as the stand-ins log them (ruff with its subcommand)."""
 
 
 def stand_in_venv(root: Path, failing: str | None) -> tuple[Path, Path]:
